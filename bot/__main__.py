@@ -1,0 +1,38 @@
+"""python -m bot: run the bot (or a sub-command: assess)."""
+
+import sys
+
+from bot.logs import configure_logging
+from bot.settings import SettingsError, load_settings
+
+
+def run_bot() -> int:
+    """Read settings, build the application and poll Telegram until stopped."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"doorman: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.token)
+    from bot.app import ALLOWED_UPDATES, build_application
+
+    app = build_application(settings)
+    app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch: no arguments runs the bot; 'assess' runs the offline assessor."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "assess":
+        from bot.assess_cli import main as assess_main
+
+        return assess_main(argv[1:], sys.stdin, sys.stdout)
+    if argv:
+        print(f"doorman: unknown command {argv[0]!r} (try: python -m bot, python -m bot assess)", file=sys.stderr)
+        return 2
+    return run_bot()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""The last line of defence: log a handler's exception with context; never crash the bot."""
+
+import logging
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes
+
+log = logging.getLogger("doorman.errors")
+
+
+async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log an exception raised while handling an update, naming the update and the user."""
+    where = "outside an update"
+    if isinstance(update, Update):
+        user = update.effective_user
+        where = f"update {update.update_id}" + (f" from user {user.id}" if user else "")
+    log.error("error while handling %s: %s", where, context.error, exc_info=context.error)
+
+
+def register(app: Application) -> None:
+    """Install the error handler."""
+    app.add_error_handler(report_error)

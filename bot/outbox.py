@@ -1,0 +1,65 @@
+"""Sending and editing messages, with Telegram's errors turned into outcomes the pipeline can record."""
+
+import logging
+
+from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden
+
+log = logging.getLogger(__name__)
+
+
+class Unreachable(Exception):
+    """The requester cannot be messaged (blocked the bot, never started it, window closed, chat gone)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+_UNREACHABLE_BAD_REQUESTS = ("chat not found", "user not found", "peer_id_invalid", "business_peer_invalid",
+                             "business_connection_invalid", "bot_access_forbidden", "user is deactivated")
+
+
+def _reason(error: Exception) -> str:
+    text = str(error).strip()
+    for prefix in ("Forbidden: ", "Bad Request: "):
+        text = text.removeprefix(prefix)
+    return text[:200] or error.__class__.__name__
+
+
+async def tell(bot: Bot, chat_id: int, text: str, *, reply_markup: InlineKeyboardMarkup | None = None,
+               business_connection_id: str | None = None) -> Message:
+    """Send an HTML message to a requester; raise Unreachable when Telegram says they cannot be reached."""
+    try:
+        return await bot.send_message(chat_id, text, reply_markup=reply_markup,
+                                      business_connection_id=business_connection_id)
+    except Forbidden as exc:
+        raise Unreachable(_reason(exc)) from exc
+    except BadRequest as exc:
+        if any(marker in str(exc).lower() for marker in _UNREACHABLE_BAD_REQUESTS):
+            raise Unreachable(_reason(exc)) from exc
+        raise
+
+
+async def edit(bot: Bot, chat_id: int, message_id: int, text: str, *,
+               reply_markup: InlineKeyboardMarkup | None = None) -> bool:
+    """Edit a message in place; True if it now shows `text` (an unchanged message counts), False if gone."""
+    try:
+        await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=reply_markup)
+    except BadRequest as exc:
+        message = str(exc).lower()
+        if "not modified" in message:
+            return True
+        if "not found" in message or "can't be edited" in message:
+            log.warning("message %s in chat %s can no longer be edited: %s", message_id, chat_id, exc)
+            return False
+        raise
+    return True
+
+
+async def drop_keyboard(bot: Bot, chat_id: int, message_id: int) -> None:
+    """Remove a message's inline keyboard; a message already without one is fine."""
+    try:
+        await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
+    except BadRequest as exc:
+        log.info("could not remove keyboard of message %s in chat %s: %s", message_id, chat_id, exc)

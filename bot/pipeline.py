@@ -1,0 +1,167 @@
+"""The shared screening pipeline: open a request, ask, store answers, deliver the card, carry out decisions.
+
+Handlers call these with plain values; every state change is written to SQLite before Telegram is called.
+"""
+
+import logging
+
+from telegram import Bot
+
+from bot.cards import full_name, render_card
+from bot.keyboards import choices_keyboard, decision_keyboard
+from bot.outbox import Unreachable, edit, tell
+from bot.screening import DECISIONS, Step, check_answer, next_step
+from bot.services import Services
+from db.answers import list_answers, set_answer
+from db.events import insert_event
+from db.people import set_standing
+from db.requests import (
+    claim_decision,
+    get_request,
+    insert_request,
+    list_due_cards,
+    mark_answered,
+    set_card,
+    set_decision_note,
+    set_unreachable,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _requester_values(svc: Services, request: dict) -> dict:
+    person = svc.db["people"].get(request["user_id"])
+    return {"first_name": person["first_name"] or "there", "contact_line": svc.settings.contact_line}
+
+
+def current_step(svc: Services, request: dict) -> Step:
+    """The next question for a request, derived from its stored answers."""
+    return next_step(svc.questions, list_answers(svc.db, request["id"]))
+
+
+def render_step(svc: Services, request: dict, step: Step) -> str:
+    """The text of a question (or of its 'tell me more')."""
+    if step.kind == "more":
+        return svc.renderer.render(step.question.more_template, choice=step.choice.label,
+                                   **_requester_values(svc, request))
+    return svc.renderer.render(step.question.template, **_requester_values(svc, request))
+
+
+async def message_requester(svc: Services, bot: Bot, request: dict, text: str, **kwargs) -> bool:
+    """Send a message to the requester; on Unreachable record it on the request and return False."""
+    try:
+        await tell(bot, request["reply_chat_id"], text,
+                   business_connection_id=request.get("business_connection_id"), **kwargs)
+    except Unreachable as exc:
+        set_unreachable(svc.db, request["id"], exc.reason)
+        insert_event(svc.db, "unreachable", svc.now(), request_id=request["id"], user_id=request["user_id"],
+                     detail=exc.reason)
+        return False
+    return True
+
+
+async def ask(svc: Services, bot: Bot, request: dict, *, greeting: bool = False) -> None:
+    """Send the current question (with the greeting first, for a new request); finish if all are answered."""
+    step = current_step(svc, request)
+    if step.kind == "done":
+        await finish(svc, bot, request)
+        return
+    text = render_step(svc, request, step)
+    if greeting:
+        text = svc.renderer.render("requester/greeting.html.j2", **_requester_values(svc, request)) + "\n\n" + text
+    markup = choices_keyboard(request["id"], step.question) if step.kind == "ask" else None
+    if not await message_requester(svc, bot, request, text, reply_markup=markup):
+        # Nobody to ask: the owner still sees the request, marked unreachable.
+        await finish(svc, bot, get_request(svc.db, request["id"]), thank=False)
+
+
+async def open_request(svc: Services, bot: Bot, *, kind: str, user_id: int, reply_chat_id: int,
+                       source: str | None = None, note: str | None = None, note_message_id: int | None = None,
+                       **fields) -> dict:
+    """Create a request, log it, greet the requester and ask the first question."""
+    now = svc.now()
+    request_id = insert_request(svc.db, kind=kind, user_id=user_id, now=now, reply_chat_id=reply_chat_id,
+                                source=source, opening_note=note, opening_message_id=note_message_id, **fields)
+    insert_event(svc.db, "opened", now, request_id=request_id, user_id=user_id, detail=kind)
+    request = get_request(svc.db, request_id)
+    await ask(svc, bot, request, greeting=True)
+    return request
+
+
+async def receive_text(svc: Services, bot: Bot, request: dict, text: str, message_id: int) -> None:
+    """Store a typed answer to the current question, then ask the next one or finish."""
+    step = current_step(svc, request)
+    if step.kind == "done":
+        await finish(svc, bot, request)
+        return
+    if check_answer(step, text):
+        await message_requester(svc, bot, request, svc.renderer.render("requester/too_short.html.j2"))
+        return
+    set_answer(svc.db, request["id"], step.answer_key, text, now=svc.now(), message_id=message_id)
+    await ask(svc, bot, request)
+
+
+async def receive_pick(svc: Services, bot: Bot, request: dict, question_key: str, choice_key: str) -> Step | None:
+    """Store a quick-reply choice if it answers the current question; return the answered step or None."""
+    step = current_step(svc, request)
+    if step.kind != "ask" or step.question.key != question_key:
+        return None
+    choice = step.question.choice(choice_key)
+    if choice is None:
+        return None
+    set_answer(svc.db, request["id"], question_key, choice.label, choice=choice.key, now=svc.now())
+    await ask(svc, bot, request)
+    return step
+
+
+async def finish(svc: Services, bot: Bot, request: dict, *, thank: bool = True) -> None:
+    """Close the questionnaire: pending in SQLite first, then thank the requester and deliver the card."""
+    if mark_answered(svc.db, request["id"], svc.now()):
+        insert_event(svc.db, "answered", svc.now(), request_id=request["id"], user_id=request["user_id"])
+        if thank:
+            await message_requester(svc, bot, request, svc.renderer.render("requester/thanks.html.j2"))
+    await deliver_card(svc, bot, request["id"])
+
+
+async def deliver_card(svc: Services, bot: Bot, request_id: int) -> None:
+    """Send the request's card to the reviewers, or refresh it in place if it was sent already."""
+    request = get_request(svc.db, request_id)
+    text = render_card(svc.renderer, svc.db, request, svc.questions, svc.settings, svc.labels)
+    is_open = request["status"] in ("asking", "pending")
+    markup = decision_keyboard(request_id, svc.labels) if is_open else None
+    if request["card_message_id"] and await edit(bot, request["card_chat_id"], request["card_message_id"], text,
+                                                 reply_markup=markup):
+        return
+    message = await bot.send_message(svc.settings.card_chat_id, text, reply_markup=markup)
+    set_card(svc.db, request_id, message.chat_id, message.message_id, svc.now())
+    insert_event(svc.db, "card_sent", svc.now(), request_id=request_id, user_id=request["user_id"])
+
+
+async def resend_due_cards(svc: Services, bot: Bot) -> int:
+    """Send every card that was due but never sent (e.g. the bot stopped after the last answer)."""
+    due = list_due_cards(svc.db)
+    for request in due:
+        await deliver_card(svc, bot, request["id"])
+    return len(due)
+
+
+async def decide(svc: Services, bot: Bot, request_id: int, action: str, actor: dict) -> str | None:
+    """Claim and carry out a reviewer's decision; return the new status, or None if already decided."""
+    status = DECISIONS[action]
+    now = svc.now()
+    if not claim_decision(svc.db, request_id, status, actor_id=actor["user_id"], actor_name=full_name(actor),
+                          now=now):
+        return None
+    request = get_request(svc.db, request_id)
+    insert_event(svc.db, status, now, request_id=request_id, user_id=request["user_id"], actor_id=actor["user_id"])
+    set_standing(svc.db, request["user_id"], {"accepted": "allowed", "blocked": "blocked"}.get(status, "unknown"),
+                 now)
+    template = {"accepted": "requester/accepted.html.j2", "declined": "requester/declined.html.j2"}.get(status)
+    if status == "declined" and svc.settings.decline_silent:
+        template = None
+    if template:
+        text = svc.renderer.render(template, **_requester_values(svc, request))
+        if not await message_requester(svc, bot, request, text):
+            set_decision_note(svc.db, request_id, "the requester could not be told")
+    await deliver_card(svc, bot, request_id)
+    return status

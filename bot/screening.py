@@ -1,0 +1,135 @@
+"""Pure screening decisions: the questionnaire, the next step, answer checks, status transitions.
+
+Nothing here talks to Telegram, the database or the clock: callers pass plain values in.
+"""
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+KEY_RE = re.compile(r"^[a-z0-9_]{1,12}$")
+PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+OPEN_STATUSES = frozenset({"asking", "pending"})
+DECISIONS = {"accept": "accepted", "decline": "declined", "block": "blocked"}
+MORE_SUFFIX = ":more"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A quick-reply answer shown as a button."""
+
+    key: str
+    label: str
+    ask_more: bool = False
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of the questionnaire, as configured in questions.toml."""
+
+    key: str
+    label: str
+    template: str
+    choices: tuple[Choice, ...] = ()
+    more_template: str | None = None
+    min_length: int = 1
+    max_length: int = 1000
+
+    def choice(self, key: str) -> Choice | None:
+        """Return the choice with that key, if any."""
+        return next((c for c in self.choices if c.key == key), None)
+
+
+@dataclass(frozen=True)
+class Step:
+    """What to do next with a requester: ask a question, ask for more about a choice, or finish."""
+
+    kind: str  # "ask" | "more" | "done"
+    question: Question | None = None
+    choice: Choice | None = None
+
+    @property
+    def answer_key(self) -> str | None:
+        """The key under which the answer to this step is stored."""
+        if self.question is None:
+            return None
+        return self.question.key + (MORE_SUFFIX if self.kind == "more" else "")
+
+
+def parse_questions(text: str) -> tuple[Question, ...]:
+    """Parse questions.toml; raise ValueError with a readable message when it is malformed."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"questions.toml is not valid TOML: {exc}") from None
+    questions = []
+    for n, raw in enumerate(data.get("questions", []), start=1):
+        key = raw.get("key", "")
+        if not KEY_RE.match(key):
+            raise ValueError(f"questions.toml question {n}: key must be 1-12 of a-z 0-9 _, got {key!r}")
+        if not raw.get("template"):
+            raise ValueError(f"questions.toml question {key!r}: template is required")
+        choices = []
+        for c in raw.get("choices", []):
+            if not KEY_RE.match(c.get("key", "")) or not c.get("label"):
+                raise ValueError(f"questions.toml question {key!r}: each choice needs a short key and a label")
+            choices.append(Choice(c["key"], c["label"], bool(c.get("ask_more", False))))
+        if any(c.ask_more for c in choices) and not raw.get("more_template"):
+            raise ValueError(f"questions.toml question {key!r}: ask_more choices need a more_template")
+        min_length, max_length = int(raw.get("min_length", 1)), int(raw.get("max_length", 1000))
+        if not 0 <= min_length <= max_length:
+            raise ValueError(f"questions.toml question {key!r}: need 0 <= min_length <= max_length")
+        questions.append(
+            Question(key, raw.get("label", key), raw["template"], tuple(choices),
+                     raw.get("more_template"), min_length, max_length)
+        )
+    if not questions:
+        raise ValueError("questions.toml defines no [[questions]]")
+    if len({q.key for q in questions}) != len(questions):
+        raise ValueError("questions.toml: question keys must be unique")
+    return tuple(questions)
+
+
+def next_step(questions: tuple[Question, ...], answers: Mapping[str, Mapping]) -> Step:
+    """Derive the next step from the stored answers: the first question not yet fully answered."""
+    for question in questions:
+        answer = answers.get(question.key)
+        if answer is None:
+            return Step("ask", question)
+        choice = question.choice(answer.get("choice") or "")
+        if choice and choice.ask_more and question.key + MORE_SUFFIX not in answers:
+            return Step("more", question, choice)
+    return Step("done")
+
+
+def check_answer(step: Step, text: str) -> str | None:
+    """Return a problem key ('too_short') when the typed answer cannot be accepted, else None."""
+    minimum = step.question.min_length if step.kind == "ask" else 2
+    if len(text.strip()) < minimum:
+        return "too_short"
+    return None
+
+
+def clean_payload(payload: str | None) -> str | None:
+    """Return a deep-link payload if it is a valid one (≤ 64 of A-Za-z0-9_-), else None: it is untrusted."""
+    if payload and PAYLOAD_RE.match(payload):
+        return payload
+    return None
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut text to at most `limit` characters, ending with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def answer_for_display(question: Question, answers: Mapping[str, Mapping]) -> str | None:
+    """Join a choice and its 'tell me more' into one line: 'Met in person — at PyCon'."""
+    answer = answers.get(question.key)
+    if answer is None:
+        return None
+    more = answers.get(question.key + MORE_SUFFIX)
+    text = answer.get("text") or ""
+    return f"{text} — {more['text']}" if more and more.get("text") else text

@@ -1,0 +1,121 @@
+"""Settings from the environment (and an optional .env file), validated once at start-up."""
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+_TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{8,}$")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class SettingsError(ValueError):
+    """A missing or malformed setting; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot reads from its environment."""
+
+    token: str
+    reviewers: tuple[int, ...]
+    review_chat_id: int | None = None
+    database_path: Path = Path("doorman.db")
+    prompts_dir: Path | None = None
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    base_url: str = DEFAULT_BASE_URL
+    decline_silent: bool = False
+    contact_line: str = ""
+
+    @property
+    def owner_id(self) -> int:
+        """The first reviewer: the owner."""
+        return self.reviewers[0]
+
+    @property
+    def card_chat_id(self) -> int:
+        """Where cards go: the review chat if set, else the owner's private chat."""
+        return self.review_chat_id if self.review_chat_id is not None else self.owner_id
+
+    def is_reviewer(self, user_id: int) -> bool:
+        """True when this user may decide requests and use owner commands."""
+        return user_id in self.reviewers
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be a Telegram id (an integer), got {raw!r}") from None
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a simple KEY=VALUE .env file (comments and blank lines skipped)."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    return values
+
+
+def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
+    """Build Settings from the environment (over an optional .env); raise SettingsError naming the variable."""
+    env = {**(read_dotenv(dotenv) if dotenv else {}), **(os.environ if environ is None else environ)}
+
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if not token:
+        raise SettingsError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and set it")
+    if not _TOKEN_RE.match(token):
+        raise SettingsError("TELEGRAM_BOT_TOKEN does not look like a bot token (expected <digits>:<letters>)")
+
+    raw_owner = env.get("OWNER_ID", "").strip()
+    if not raw_owner:
+        raise SettingsError("OWNER_ID is not set: give your numeric Telegram user id (comma-separate several)")
+    reviewers = tuple(_int("OWNER_ID", part) for part in raw_owner.split(",") if part.strip())
+    if not reviewers or any(r <= 0 for r in reviewers):
+        raise SettingsError(f"OWNER_ID must list positive user ids, got {raw_owner!r}")
+
+    review_chat = env.get("REVIEW_CHAT_ID", "").strip()
+    tz_name = env.get("TIMEZONE", "").strip() or "UTC"
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"TIMEZONE must be an IANA zone like Europe/Berlin, got {tz_name!r}") from None
+
+    prompts_dir = env.get("PROMPTS_DIR", "").strip()
+    if prompts_dir and not Path(prompts_dir).is_dir():
+        raise SettingsError(f"PROMPTS_DIR must be an existing folder, got {prompts_dir!r}")
+
+    base_url = env.get("TELEGRAM_BASE_URL", "").strip() or DEFAULT_BASE_URL
+    if not base_url.startswith(("http://", "https://")):
+        raise SettingsError(f"TELEGRAM_BASE_URL must start with http:// or https://, got {base_url!r}")
+
+    return Settings(
+        token=token,
+        reviewers=reviewers,
+        review_chat_id=_int("REVIEW_CHAT_ID", review_chat) if review_chat else None,
+        database_path=Path(env.get("DATABASE_PATH", "").strip() or "doorman.db"),
+        prompts_dir=Path(prompts_dir) if prompts_dir else None,
+        timezone=timezone,
+        base_url=base_url,
+        decline_silent=_bool("DECLINE_SILENT", env.get("DECLINE_SILENT", "")),
+        contact_line=env.get("CONTACT_LINE", "").strip(),
+    )

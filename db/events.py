@@ -1,0 +1,34 @@
+"""The audit log, and the record of updates already handled."""
+
+from datetime import datetime
+
+from sqlite_utils import Database
+
+
+def insert_event(
+    db: Database, kind: str, now: datetime, *, request_id: int | None = None,
+    user_id: int | None = None, actor_id: int | None = None, detail: str | None = None,
+) -> None:
+    """Append one entry to the audit log."""
+    db["events"].insert(
+        {"kind": kind, "request_id": request_id, "user_id": user_id, "actor_id": actor_id,
+         "detail": detail, "created_at": now.isoformat(timespec="seconds")}
+    )
+
+
+def list_events(db: Database, request_id: int) -> list[dict]:
+    """Return a request's audit entries, oldest first."""
+    return list(db.query("select * from events where request_id = ? order by id", [request_id]))
+
+
+def is_update_processed(db: Database, update_id: int) -> bool:
+    """True when this update id was already handled."""
+    return db.execute("select 1 from processed_updates where update_id = ?", [update_id]).fetchone() is not None
+
+
+def mark_update_processed(db: Database, update_id: int, now: datetime) -> None:
+    """Remember that this update id has been handled."""
+    db.execute(
+        "insert or ignore into processed_updates (update_id, processed_at) values (?, ?)",
+        [update_id, now.isoformat(timespec="seconds")],
+    )

@@ -1,0 +1,108 @@
+"""Named, append-only schema migrations, applied on every open (never edit one that has shipped)."""
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("doorman")
+
+
+@migrations()
+def m001_create_people(db: Database) -> None:
+    """Everyone who ever asked: profile as last seen, and the owner's standing decision about them."""
+    db["people"].create(
+        {
+            "user_id": int,
+            "first_name": str,
+            "last_name": str,
+            "username": str,
+            "language_code": str,
+            "standing": str,  # unknown | allowed | blocked
+            "first_seen_at": str,
+            "updated_at": str,
+        },
+        pk="user_id",
+        not_null={"standing"},
+        defaults={"standing": "unknown"},
+    )
+    db["people"].create_index(["username"])
+
+
+@migrations()
+def m002_create_requests(db: Database) -> None:
+    """One row per connection request, whatever its door."""
+    db["requests"].create(
+        {
+            "id": int,
+            "kind": str,  # join | direct | business
+            "user_id": int,
+            "status": str,  # asking | pending | accepted | declined | blocked | expired | withdrawn
+            "source": str,  # deep-link payload or invite link name
+            "opening_note": str,
+            "opening_message_id": int,
+            "reply_chat_id": int,  # where we talk to the requester (private chat id)
+            "business_connection_id": str,
+            "target_chat_id": int,  # join: the group or channel asked for
+            "unreachable": str,  # why the requester could not be messaged, if so
+            "created_at": str,
+            "answered_at": str,
+            "card_chat_id": int,
+            "card_message_id": int,
+            "card_sent_at": str,
+            "decided_at": str,
+            "decided_by": int,
+            "decided_by_name": str,
+            "decision_note": str,
+        },
+        pk="id",
+        not_null={"kind", "user_id", "status", "created_at"},
+        foreign_keys=[("user_id", "people", "user_id")],
+    )
+    db["requests"].create_index(["user_id", "status"])
+    db["requests"].create_index(["status", "created_at"])
+
+
+@migrations()
+def m003_create_answers(db: Database) -> None:
+    """Answers to the questionnaire: one row per (request, question key); edits replace the text."""
+    db["answers"].create(
+        {
+            "request_id": int,
+            "question_key": str,
+            "text": str,
+            "choice": str,
+            "message_id": int,
+            "edited": int,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk=("request_id", "question_key"),
+        not_null={"request_id", "question_key", "edited"},
+        defaults={"edited": 0},
+        foreign_keys=[("request_id", "requests", "id")],
+    )
+    db["answers"].create_index(["request_id", "message_id"])
+
+
+@migrations()
+def m004_create_events(db: Database) -> None:
+    """Audit log: who did what, when."""
+    db["events"].create(
+        {
+            "id": int,
+            "request_id": int,
+            "user_id": int,
+            "actor_id": int,
+            "kind": str,
+            "detail": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"kind", "created_at"},
+    )
+    db["events"].create_index(["request_id"])
+    db["events"].create_index(["user_id"])
+
+
+@migrations()
+def m005_create_processed_updates(db: Database) -> None:
+    """Update ids already handled, so a re-delivered update changes nothing."""
+    db["processed_updates"].create({"update_id": int, "processed_at": str}, pk="update_id")

@@ -1,0 +1,34 @@
+"""People who have asked: their profile and the owner's standing decision (allowed / blocked)."""
+
+from datetime import datetime
+
+from sqlite_utils import Database
+
+
+def upsert_person(db: Database, user: dict, now: datetime) -> dict:
+    """Insert or refresh a person's profile from a plain user dict; keep their standing; return the row."""
+    stamp = now.isoformat(timespec="seconds")
+    existing = get_person(db, user["user_id"])
+    profile = {k: user.get(k) for k in ("first_name", "last_name", "username", "language_code")}
+    if existing is None:
+        db["people"].insert(
+            {"user_id": user["user_id"], **profile, "standing": "unknown",
+             "first_seen_at": stamp, "updated_at": stamp}
+        )
+    elif any(existing.get(k) != v for k, v in profile.items()):
+        db["people"].update(user["user_id"], {**profile, "updated_at": stamp})
+    return get_person(db, user["user_id"])
+
+
+def get_person(db: Database, user_id: int) -> dict | None:
+    """Return the person row for `user_id`, or None."""
+    rows = list(db.query("select * from people where user_id = ?", [user_id]))
+    return rows[0] if rows else None
+
+
+def set_standing(db: Database, user_id: int, standing: str, now: datetime) -> None:
+    """Record the owner's standing decision about a person: unknown, allowed or blocked."""
+    db.execute(
+        "update people set standing = ?, updated_at = ? where user_id = ?",
+        [standing, now.isoformat(timespec="seconds"), user_id],
+    )

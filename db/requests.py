@@ -1,0 +1,123 @@
+"""Connection requests: creation, lookup, status changes and the card they are shown on."""
+
+from datetime import datetime
+
+from sqlite_utils import Database
+
+OPEN_STATUSES = ("asking", "pending")
+
+
+def _stamp(now: datetime) -> str:
+    return now.isoformat(timespec="seconds")
+
+
+def insert_request(db: Database, *, kind: str, user_id: int, now: datetime, **fields) -> int:
+    """Create a request in status 'asking' and return its id."""
+    row = {"kind": kind, "user_id": user_id, "status": "asking", "created_at": _stamp(now), **fields}
+    return db["requests"].insert(row).last_pk
+
+
+def get_request(db: Database, request_id: int) -> dict | None:
+    """Return the request row with that id, or None."""
+    rows = list(db.query("select * from requests where id = ?", [request_id]))
+    return rows[0] if rows else None
+
+
+def get_open_direct_request(db: Database, user_id: int) -> dict | None:
+    """Return the person's open (asking or pending) direct request, if any."""
+    rows = db.query(
+        "select * from requests where user_id = ? and kind = 'direct' and status in ('asking', 'pending')"
+        " order by id desc limit 1",
+        [user_id],
+    )
+    return next(iter(rows), None)
+
+
+def get_asking_request_in_chat(db: Database, user_id: int, reply_chat_id: int) -> dict | None:
+    """Return the request whose questionnaire is running in this private chat (any kind but business)."""
+    rows = db.query(
+        "select * from requests where user_id = ? and reply_chat_id = ? and business_connection_id is null"
+        " and status = 'asking' order by id desc limit 1",
+        [user_id, reply_chat_id],
+    )
+    return next(iter(rows), None)
+
+
+def get_latest_request(db: Database, user_id: int, kind: str) -> dict | None:
+    """Return the person's most recent request of that kind, whatever its status."""
+    rows = db.query(
+        "select * from requests where user_id = ? and kind = ? order by id desc limit 1", [user_id, kind]
+    )
+    return next(iter(rows), None)
+
+
+def list_earlier_requests(db: Database, user_id: int, before_id: int, limit: int = 5) -> list[dict]:
+    """Return the person's requests older than `before_id`, newest first."""
+    return list(
+        db.query(
+            "select * from requests where user_id = ? and id < ? order by id desc limit ?",
+            [user_id, before_id, limit],
+        )
+    )
+
+
+def mark_answered(db: Database, request_id: int, now: datetime) -> bool:
+    """Move a request from asking to pending (questionnaire complete); False if it was not asking."""
+    cursor = db.execute(
+        "update requests set status = 'pending', answered_at = ? where id = ? and status = 'asking'",
+        [_stamp(now), request_id],
+    )
+    return cursor.rowcount == 1
+
+
+def claim_decision(
+    db: Database, request_id: int, status: str, *, actor_id: int, actor_name: str, now: datetime
+) -> bool:
+    """Atomically decide an open request (compare-and-set); False if someone else decided it first."""
+    cursor = db.execute(
+        "update requests set status = ?, decided_at = ?, decided_by = ?, decided_by_name = ?"
+        " where id = ? and status in ('asking', 'pending')",
+        [status, _stamp(now), actor_id, actor_name, request_id],
+    )
+    return cursor.rowcount == 1
+
+
+def set_card(db: Database, request_id: int, chat_id: int, message_id: int, now: datetime) -> None:
+    """Remember where the request's card was sent."""
+    db["requests"].update(
+        request_id, {"card_chat_id": chat_id, "card_message_id": message_id, "card_sent_at": _stamp(now)}
+    )
+
+
+def set_unreachable(db: Database, request_id: int, reason: str) -> None:
+    """Record why the requester could not be messaged."""
+    db["requests"].update(request_id, {"unreachable": reason})
+
+
+def set_decision_note(db: Database, request_id: int, note: str) -> None:
+    """Record what happened when the decision was carried out (e.g. the requester could not be told)."""
+    db["requests"].update(request_id, {"decision_note": note})
+
+
+def list_due_cards(db: Database) -> list[dict]:
+    """Return pending requests whose card was never sent (e.g. the bot stopped right after the last answer)."""
+    return list(
+        db.query("select * from requests where status = 'pending' and card_message_id is null order by id")
+    )
+
+
+def list_pending(db: Database, limit: int) -> list[dict]:
+    """Return the oldest requests waiting for a decision, with the requester's name."""
+    return list(
+        db.query(
+            "select r.*, p.first_name, p.last_name, p.username from requests r"
+            " join people p on p.user_id = r.user_id"
+            " where r.status = 'pending' order by r.id limit ?",
+            [limit],
+        )
+    )
+
+
+def count_pending(db: Database) -> int:
+    """Return how many requests wait for a decision."""
+    return db.execute("select count(*) from requests where status = 'pending'").fetchone()[0]

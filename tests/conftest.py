@@ -1,0 +1,138 @@
+"""Fixtures: a real SQLite file per test, the fake Bot API, an injected clock, and the real Application."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from telegram import Update
+
+from bot.app import build_application
+from bot.sandbox import FakeBotAPI
+from bot.settings import Settings
+from db import open_db
+
+TOKEN = "123456:TEST-TOKEN"
+BOT_ID = 123456
+OWNER = 1001
+REVIEWER = 1002
+BASE_URL = "http://fake-bot-api.invalid/bot"
+
+
+class Clock:
+    """A settable clock in UTC, handed to the bot instead of the real one."""
+
+    def __init__(self, start: datetime):
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta) -> None:
+        self.current += timedelta(**delta)
+
+
+class Driver:
+    """Feeds real Update JSON from the fake Bot API through the real Application."""
+
+    def __init__(self, app, api: FakeBotAPI):
+        self.app, self.api = app, api
+
+    async def feed(self, update: dict) -> dict:
+        await self.app.process_update(Update.de_json(update, self.app.bot))
+        return update
+
+    async def send(self, user: dict, text: str | None = None, **kwargs) -> dict:
+        return await self.feed(self.api.private_message(user, text, **kwargs))
+
+    async def press(self, user: dict, chat_id: int, message_id: int, data: str) -> dict:
+        return await self.feed(self.api.press_button(user, chat_id, message_id, data))
+
+    def last(self, chat_id: int) -> dict:
+        return self.api.sent_to(chat_id)[-1]
+
+    def card(self, chat_id: int = OWNER) -> dict:
+        cards = [m for m in self.api.sent_to(chat_id) if "Accept" in str(m.get("reply_markup"))
+                 or m.get("edited")]
+        return cards[-1]
+
+    def button(self, message: dict, starts_with: str) -> str:
+        """The callback_data of the first button on `message` whose data starts with the prefix."""
+        for row in message["reply_markup"]["inline_keyboard"]:
+            for button in row:
+                if button.get("callback_data", "").startswith(starts_with):
+                    return button["callback_data"]
+        raise AssertionError(f"no button {starts_with!r} on message: {message.get('text')!r}")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "t.db"
+
+
+@pytest.fixture
+def db(db_path):
+    database = open_db(db_path)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def fake_api():
+    api = FakeBotAPI(token=TOKEN, bot_id=BOT_ID, bot_username="doorman_test_bot")
+    yield api
+    assert api.unknown_methods == [], f"the bot called methods the fake does not know: {api.unknown_methods}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(token=TOKEN, reviewers=(OWNER, REVIEWER), database_path=tmp_path / "t.db", base_url=BASE_URL,
+                    contact_line="Write to me at @owner")
+
+
+@pytest.fixture
+def make_app(fake_api, clock):
+    """Build (and initialise) an Application; call again with the same db to simulate a restart."""
+    built = []
+
+    async def factory(settings: Settings, db):
+        app = build_application(settings, db=db, clock=clock, transport=fake_api.transport)
+        await app.initialize()
+        built.append(app)
+        return app
+
+    yield factory
+
+
+@pytest.fixture
+async def app(make_app, settings, db):
+    application = await make_app(settings, db)
+    yield application
+    await application.shutdown()
+
+
+@pytest.fixture
+def driver(app, fake_api, owner, reviewer) -> Driver:
+    # Reviewers have pressed Start in the bot once (Telegram requires it before the bot may write to them).
+    for person in (owner, reviewer):
+        fake_api.private_message(person, "/start")
+    return Driver(app, fake_api)
+
+
+@pytest.fixture
+def stranger(fake_api) -> dict:
+    return fake_api.user(5001, "Ada", "Lovelace", username="ada", language_code="en")
+
+
+@pytest.fixture
+def owner(fake_api) -> dict:
+    return fake_api.user(OWNER, "Olga", "Owner", username="olga")
+
+
+@pytest.fixture
+def reviewer(fake_api) -> dict:
+    return fake_api.user(REVIEWER, "Rita", "Reviewer", username="rita")

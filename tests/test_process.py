@@ -1,0 +1,40 @@
+"""The real process: `python -m bot` polls the served fake Bot API through a whole conversation."""
+
+import sqlite3
+
+from conftest import OWNER
+from process import start_bot, stop_bot, wait_for
+
+
+def test_python_m_bot_screens_a_request_from_start_to_accept(fake_api, tmp_path):
+    server = fake_api.serve()
+    owner = fake_api.user(OWNER, "Olga")
+    stranger = fake_api.user(7001, "Sam", username="sam")
+    db_path = tmp_path / "doorman.db"
+    bot = start_bot(server.base_url, db_path, tmp_path)
+    try:
+        fake_api.private_message(owner, "/start")
+        wait_for(lambda: fake_api.sent_to(OWNER), "the bot to answer the owner's /start")
+        fake_api.private_message(stranger, "/start conf-talk")
+        question = wait_for(lambda: fake_api.sent_to(7001), "the first question")[-1]
+        assert "How did you find me?" in question["text"]
+        fake_api.press_button(stranger, 7001, question["message_id"], "v1:pick:1:how.met")
+        wait_for(lambda: "tell me a bit more" in fake_api.sent_to(7001)[-1]["text"], "the follow-up")
+        fake_api.private_message(stranger, "At your talk in Porto on type checkers")
+        wait_for(lambda: "Why would you like" in fake_api.sent_to(7001)[-1]["text"], "the second question")
+        fake_api.private_message(stranger, "I'd like to contribute to your checker")
+        card = wait_for(lambda: [m for m in fake_api.sent_to(OWNER) if m.get("reply_markup")], "the card")[-1]
+        assert "conf-talk" in card["text"] and "At your talk in Porto" in card["text"]
+        fake_api.press_button(owner, OWNER, card["message_id"], "v1:accept:1")
+        wait_for(lambda: "accepted" in fake_api.sent_to(7001)[-1]["text"], "the accept message")
+        wait_for(lambda: "Accepted" in fake_api.sent_to(OWNER)[-1]["text"], "the card edited in place")
+    finally:
+        output = stop_bot(bot)
+        server.close()
+    assert "123456:TEST-TOKEN" not in output and "TEST-TOKEN" not in output, "the token never reaches a log"
+    assert "Traceback" not in output, output
+    with sqlite3.connect(db_path) as conn:
+        row = conn.execute("select status, source, decided_by from requests").fetchone()
+    assert row == ("accepted", "conf-talk", OWNER)
+    allowed = fake_api.allowed_updates_seen[-1]
+    assert {"message", "callback_query", "chat_join_request", "my_chat_member", "business_message"} <= set(allowed)

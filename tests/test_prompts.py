@@ -1,0 +1,77 @@
+"""Every file in prompts/ is rendered by a test, is valid Telegram HTML, and an owner may override any of it."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.render import Renderer, package_prompts_dir
+from bot.sandbox.html_check import parse_html
+
+USER_TEXT = "<script>x</script> & </b>"
+PERSON = {"first_name": USER_TEXT, "contact_line": "Mail me & more"}
+CARD = {
+    "id": 7, "kind_label": "Direct request", "target_chat": None, "user_id": 42, "name": USER_TEXT,
+    "username": "ada", "language": "en", "source": "pycon25", "opening_note": USER_TEXT,
+    "answers": [{"question": "How they found you", "text": USER_TEXT, "edited": True}], "time_taken": "3 min",
+    "created_at": "2026-11-23 09:00", "unreachable": "bot was blocked by the user", "decision_note": "note",
+    "history": [{"id": 3, "created_at": "2026-10-01 10:00", "status": "declined"}], "outcome": "Accepted",
+    "outcome_icon": "✅", "decided_by": USER_TEXT, "decided_at": "2026-11-23 10:00",
+}
+SAMPLES = {
+    "requester/greeting.html.j2": PERSON,
+    "requester/ask_how.html.j2": PERSON,
+    "requester/ask_more.html.j2": {**PERSON, "choice": "Met in person"},
+    "requester/ask_why.html.j2": PERSON,
+    "requester/too_short.html.j2": {},
+    "requester/text_only.html.j2": {},
+    "requester/thanks.html.j2": {},
+    "requester/already_pending.html.j2": PERSON,
+    "requester/accepted.html.j2": PERSON,
+    "requester/declined.html.j2": PERSON,
+    "owner/help.html.j2": {"review_chat": True},
+    "owner/not_reviewer.html.j2": {},
+    "owner/not_reviewer_alert.txt.j2": {},
+    "owner/already_decided_alert.txt.j2": {"status": "Accepted"},
+    "owner/decided_alert.txt.j2": {"status": "Accepted"},
+    "owner/pending.html.j2": {"total": 12, "requests": [
+        {"id": 1, "name": USER_TEXT, "username": "u", "kind": "direct", "source": "x", "age": "3 d", "why": USER_TEXT}]},
+    "owner/card.html.j2": CARD,
+}
+
+
+def template_names() -> list[str]:
+    root = package_prompts_dir()
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*.j2"))
+
+
+def test_every_template_has_a_sample_here():
+    missing = set(template_names()) - set(SAMPLES)
+    assert not missing, f"templates without a rendering test: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_template_renders_to_valid_telegram_html_with_user_text_escaped(name):
+    text = Renderer().render(name, **SAMPLES[name])
+    assert text.strip()
+    if name.endswith(".html.j2"):
+        plain = parse_html(text)  # raises on anything Telegram would refuse
+        assert "<script>" not in text
+        if "script" in plain:
+            assert USER_TEXT in plain, "user text must arrive literally"
+    else:
+        assert len(text) <= 200, "callback alerts are at most 200 characters"
+
+
+def test_an_owner_override_wins_and_the_rest_falls_back(tmp_path: Path):
+    (tmp_path / "requester").mkdir()
+    (tmp_path / "requester" / "thanks.html.j2").write_text("Merci, {{ name }}!")
+    renderer = Renderer(tmp_path)
+    assert renderer.render("requester/thanks.html.j2", name="<Zoë>") == "Merci, &lt;Zoë&gt;!"
+    assert "Could you write a little more?" in renderer.render("requester/too_short.html.j2")
+
+
+def test_a_missing_value_is_an_error_not_an_empty_string():
+    from jinja2 import UndefinedError
+
+    with pytest.raises(UndefinedError):
+        Renderer().render("requester/ask_more.html.j2")

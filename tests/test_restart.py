@@ -1,0 +1,47 @@
+"""A restart at any moment loses nothing: state is in SQLite, due cards are re-sent on start."""
+
+from conftest import OWNER, Driver
+from test_direct_flow import requests
+
+from bot.app import on_start
+from db.answers import list_answers
+
+
+async def test_restart_mid_questionnaire_resumes_at_the_next_question(make_app, settings, db, fake_api,
+                                                                      stranger, owner):
+    fake_api.private_message(owner, "/start")
+    first = Driver(await make_app(settings, db), fake_api)
+    await first.send(stranger, "/start")
+    await first.send(stranger, "A friend from the climbing gym, Marta")
+    await first.app.shutdown()
+
+    second = Driver(await make_app(settings, db), fake_api)
+    await on_start(second.app)
+    await second.send(stranger, "/start")
+    assert "Why would you like to connect?" in second.last(stranger["id"])["text"]
+    await second.send(stranger, "She said you need a bouldering partner")
+    assert list_answers(db, 1)["why"]["text"] == "She said you need a bouldering partner"
+    assert len(requests(db)) == 1 and requests(db)[0]["status"] == "pending"
+    await second.app.shutdown()
+
+
+async def test_card_due_when_the_bot_stopped_is_sent_once_on_the_next_start(make_app, settings, db, fake_api,
+                                                                            stranger, owner):
+    fake_api.private_message(owner, "/start")
+    first = Driver(await make_app(settings, db), fake_api)
+    await first.send(stranger, "/start")
+    await first.send(stranger, "Read your blog post on SQLite WAL mode")
+    # Telegram fails while the card is sent: the bot goes down between the last answer and the card.
+    fake_api.fail_next("sendMessage", error_code=502, description="Bad Gateway",
+                       when=lambda params: params.get("chat_id") == OWNER)
+    await first.send(stranger, "Want to ask about checkpoints")
+    assert requests(db)[0]["status"] == "pending" and requests(db)[0]["card_message_id"] is None
+    await first.app.shutdown()
+
+    second_app = await make_app(settings, db)
+    await on_start(second_app)
+    await on_start(second_app)  # a second start (or restart) must not send it again
+    cards = [m for m in fake_api.sent_to(OWNER) if "Want to ask about checkpoints" in m["text"]]
+    assert len(cards) == 1
+    assert requests(db)[0]["card_message_id"] == cards[0]["message_id"]
+    await second_app.shutdown()

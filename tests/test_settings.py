@@ -1,0 +1,65 @@
+"""Settings: every variable read, and a missing or malformed one named in one line with exit code 2."""
+
+import subprocess
+import sys
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+GOOD = {"TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJ_klmnop-qrs", "OWNER_ID": "11, 22"}
+
+
+def test_reads_every_variable(tmp_path):
+    prompts = tmp_path / "p"
+    prompts.mkdir()
+    settings = load_settings({**GOOD, "REVIEW_CHAT_ID": "-100123", "DATABASE_PATH": str(tmp_path / "x.db"),
+                              "PROMPTS_DIR": str(prompts), "TIMEZONE": "Europe/Berlin",
+                              "TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot", "DECLINE_SILENT": "yes",
+                              "CONTACT_LINE": "Mail me"}, dotenv=None)
+    assert settings.reviewers == (11, 22) and settings.owner_id == 11 and settings.card_chat_id == -100123
+    assert str(settings.timezone) == "Europe/Berlin" and settings.decline_silent is True
+    assert settings.prompts_dir == prompts and settings.base_url == "http://127.0.0.1:9/bot"
+    assert settings.contact_line == "Mail me"
+
+
+def test_defaults():
+    settings = load_settings(GOOD, dotenv=None)
+    assert settings.card_chat_id == 11 and str(settings.database_path) == "doorman.db"
+    assert settings.base_url == "https://api.telegram.org/bot" and str(settings.timezone) == "UTC"
+
+
+def test_dotenv_is_read_and_the_environment_wins(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("# comment\nTELEGRAM_BOT_TOKEN=999:ZZZZZZZZZZ\nOWNER_ID='5'\n")
+    assert load_settings({}, dotenv=env_file).reviewers == (5,)
+    assert load_settings({"OWNER_ID": "6"}, dotenv=env_file).reviewers == (6,)
+
+
+@pytest.mark.parametrize("env, variable", [
+    ({"OWNER_ID": "1"}, "TELEGRAM_BOT_TOKEN"),
+    ({**GOOD, "TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN"),
+    ({"TELEGRAM_BOT_TOKEN": GOOD["TELEGRAM_BOT_TOKEN"]}, "OWNER_ID"),
+    ({**GOOD, "OWNER_ID": "me"}, "OWNER_ID"),
+    ({**GOOD, "REVIEW_CHAT_ID": "group"}, "REVIEW_CHAT_ID"),
+    ({**GOOD, "TIMEZONE": "Mars/Olympus"}, "TIMEZONE"),
+    ({**GOOD, "PROMPTS_DIR": "/nonexistent/prompts"}, "PROMPTS_DIR"),
+    ({**GOOD, "DECLINE_SILENT": "maybe"}, "DECLINE_SILENT"),
+    ({**GOOD, "TELEGRAM_BASE_URL": "ftp://x"}, "TELEGRAM_BASE_URL"),
+])
+def test_bad_values_name_the_variable(env, variable):
+    with pytest.raises(SettingsError, match=variable):
+        load_settings(env, dotenv=None)
+
+
+@pytest.mark.parametrize("env, variable", [
+    ({}, "TELEGRAM_BOT_TOKEN"),
+    ({"TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJ_klmnop-qrs", "OWNER_ID": "x"}, "OWNER_ID"),
+])
+def test_python_m_bot_exits_2_with_one_line_and_no_traceback(env, variable, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "bot"], env={"PATH": "/usr/bin:/bin", **env}, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and variable in lines[0] and "Traceback" not in result.stderr
+    assert "ABCDEFGHIJ" not in result.stderr
