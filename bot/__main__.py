@@ -22,14 +22,19 @@ def run_bot() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Dispatch: no arguments runs the bot; 'assess' runs the offline assessor."""
+    """Dispatch: no arguments runs the bot; 'assess' the offline assessor; 'sandbox' the local try-out."""
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "assess":
         from bot.assess_cli import main as assess_main
 
         return assess_main(argv[1:], sys.stdin, sys.stdout)
+    if argv and argv[0] == "sandbox":
+        from bot.sandbox.cli import main as sandbox_main
+
+        return sandbox_main(argv[1:])
     if argv:
-        print(f"doorman: unknown command {argv[0]!r} (try: python -m bot, python -m bot assess)", file=sys.stderr)
+        print(f"doorman: unknown command {argv[0]!r} (try: python -m bot, python -m bot sandbox,"
+              " python -m bot assess)", file=sys.stderr)
         return 2
     return run_bot()
 

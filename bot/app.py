@@ -12,7 +12,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 from telegram.request import HTTPXRequest
 
 from bot import pipeline
-from bot.handlers import errors, requester, review, updates
+from bot.handlers import errors, join, requester, review, updates
 from bot.services import SERVICES_KEY, build_services, get_services, utc_now
 from bot.settings import Settings
 from db import open_db
@@ -32,16 +32,23 @@ ALLOWED_UPDATES = [
 ]
 
 
+SWEEP_INTERVAL_SECONDS = 60
+
+
 async def on_start(app: Application) -> None:
-    """Re-arm what the database says is due: cards that were never sent."""
+    """Re-arm what the database says is due: cards never sent, answer deadlines passed, the periodic sweep."""
     svc = get_services(app.bot_data)
     try:
         sent = await pipeline.resend_due_cards(svc, app.bot)
-    except Exception:  # a Telegram outage at start must not stop the bot; cards stay due
-        log.exception("could not re-send due cards at start; they stay due")
-        return
-    if sent:
-        log.info("re-sent %d card(s) that were due", sent)
+        overdue = await pipeline.handle_overdue(svc, app.bot)
+    except Exception:  # a Telegram outage at start must not stop the bot; the rows stay due
+        log.exception("could not catch up at start; what is due stays due")
+    else:
+        if sent or overdue:
+            log.info("at start: re-sent %d due card(s), closed %d overdue questionnaire(s)", sent, overdue)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(join.sweep_deadlines, interval=SWEEP_INTERVAL_SECONDS,
+                                    first=SWEEP_INTERVAL_SECONDS, name="sweep-deadlines")
 
 
 def build_application(
@@ -73,6 +80,7 @@ def build_application(
     # requester door, whose message handler accepts any private text.
     updates.register(app)
     review.register(app)
+    join.register(app)
     requester.register(app)
     errors.register(app)
     return app

@@ -6,8 +6,10 @@ from sqlite_utils import Database
 
 from bot.render import Renderer, fits
 from bot.screening import MORE_SUFFIX, Question, shorten
+from bot.services import Services
 from bot.settings import Settings
 from db.answers import list_answers
+from db.chats import get_chat
 from db.people import get_person
 from db.requests import count_pending, list_earlier_requests, list_pending
 
@@ -42,9 +44,21 @@ def duration(start: str | None, end: str | None) -> str:
     return f"{seconds // 86400} d"
 
 
+def chat_problem(chat: dict | None) -> str | None:
+    """Why join requests for this chat cannot be carried out right now, if they cannot."""
+    if chat is None:
+        return None
+    if chat["bot_status"] not in ("administrator", "creator"):
+        return "I am no longer an admin there: approving or declining will fail until I am made admin again."
+    if not chat["can_invite_users"]:
+        return "I lack the 'Invite users via link' right there: approving or declining will fail."
+    return None
+
+
 def card_values(db: Database, request: dict, questions: tuple[Question, ...], settings: Settings,
                 labels: dict, limit: int | None = None) -> dict:
     """Everything the card template shows about one request; answers shortened to `limit` if given."""
+    chat = get_chat(db, request["target_chat_id"]) if request.get("target_chat_id") else None
     person = get_person(db, request["user_id"]) or {"user_id": request["user_id"]}
     answers = list_answers(db, request["id"])
     shown = []
@@ -65,7 +79,10 @@ def card_values(db: Database, request: dict, questions: tuple[Question, ...], se
     return {
         "id": request["id"],
         "kind_label": labels["kind"].get(request["kind"], request["kind"]),
-        "target_chat": None,
+        "target_chat": chat["title"] if chat else (request.get("target_chat_id") or None),
+        "chat_problem": chat_problem(chat) if request["status"] in ("asking", "pending") else None,
+        "bio": shorten(request["bio"], 300) if request.get("bio") else None,
+        "no_answer": bool(request.get("timed_out_at")),
         "user_id": request["user_id"],
         "name": full_name(person),
         "username": person.get("username"),
@@ -88,20 +105,20 @@ def card_values(db: Database, request: dict, questions: tuple[Question, ...], se
     }
 
 
-def render_card(renderer: Renderer, db: Database, request: dict, questions: tuple[Question, ...],
-                settings: Settings, labels: dict) -> str:
+def render_card(svc: Services, request: dict) -> str:
     """Render the card, shortening answers step by step until it fits in one Telegram message."""
     text = ""
     for limit in _SHRINK_STEPS:
-        text = renderer.render("owner/card.html.j2", **card_values(db, request, questions, settings, labels, limit))
+        values = card_values(svc.db, request, svc.questions_for(request), svc.settings, svc.labels, limit)
+        text = svc.renderer.render("owner/card.html.j2", **values)
         if fits(text):
             return text
     return text
 
 
 def render_pending(renderer: Renderer, db: Database, settings: Settings, now: datetime,
-                   limit: int = 10) -> tuple[str, list[int]]:
-    """Render the compact /pending list and return it with the ids it shows, oldest first."""
+                   limit: int = 10) -> tuple[str, list[dict]]:
+    """Render the compact /pending list and return it with the requests it shows, oldest first."""
     rows = list_pending(db, limit)
     items = []
     for r in rows:
@@ -113,4 +130,4 @@ def render_pending(renderer: Renderer, db: Database, settings: Settings, now: da
             "why": shorten(why, 120),
         })
     text = renderer.render("owner/pending.html.j2", requests=items, total=count_pending(db))
-    return text, [r["id"] for r in rows]
+    return text, rows

@@ -17,21 +17,22 @@ def choices_keyboard(request_id: int, question: Question) -> InlineKeyboardMarku
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
-def decision_row(request_id: int, labels: dict, suffix: str = "") -> list[InlineKeyboardButton]:
-    """Accept / Decline / Block buttons for one request."""
+def decision_row(request_id: int, kind: str, labels: dict, suffix: str = "") -> list[InlineKeyboardButton]:
+    """Accept (Approve, for join requests) / Decline / Block buttons for one request."""
+    names = {"accept": "approve" if kind == "join" else "accept", "decline": "decline", "block": "block"}
     return [
-        InlineKeyboardButton(labels[action] + suffix, callback_data=Callback(action, request_id).encode())
-        for action in ("accept", "decline", "block")
+        InlineKeyboardButton(labels[name] + suffix, callback_data=Callback(action, request_id).encode())
+        for action, name in names.items()
     ]
 
 
-def decision_keyboard(request_id: int, labels: dict) -> InlineKeyboardMarkup:
+def decision_keyboard(request_id: int, kind: str, labels: dict) -> InlineKeyboardMarkup:
     """The card's decision buttons."""
-    return InlineKeyboardMarkup([decision_row(request_id, labels)])
+    return InlineKeyboardMarkup([decision_row(request_id, kind, labels)])
 
 
-def pending_keyboard(request_ids: list[int], labels: dict) -> InlineKeyboardMarkup | None:
+def pending_keyboard(requests: list[dict], labels: dict) -> InlineKeyboardMarkup | None:
     """One row of decision buttons per listed request, each marked with its number."""
-    if not request_ids:
+    if not requests:
         return None
-    return InlineKeyboardMarkup([decision_row(rid, labels, f" #{rid}") for rid in request_ids])
+    return InlineKeyboardMarkup([decision_row(r["id"], r["kind"], labels, f" #{r['id']}") for r in requests])

@@ -4,15 +4,18 @@ Handlers call these with plain values; every state change is written to SQLite b
 """
 
 import logging
+from datetime import datetime
 
 from telegram import Bot
 
+from bot import doors
 from bot.cards import full_name, render_card
 from bot.keyboards import choices_keyboard, decision_keyboard
-from bot.outbox import Unreachable, edit, tell
+from bot.outbox import edit
 from bot.screening import DECISIONS, Step, check_answer, next_step
 from bot.services import Services
-from db.answers import list_answers, set_answer
+from bot.talk import message_requester, render_for
+from db.answers import find_answer_by_message, list_answers, replace_answer_text, set_answer
 from db.events import insert_event
 from db.people import set_standing
 from db.requests import (
@@ -20,44 +23,26 @@ from db.requests import (
     get_request,
     insert_request,
     list_due_cards,
+    list_overdue_answers,
     mark_answered,
     set_card,
-    set_decision_note,
-    set_unreachable,
 )
 
 log = logging.getLogger(__name__)
 
-
-def _requester_values(svc: Services, request: dict) -> dict:
-    person = svc.db["people"].get(request["user_id"])
-    return {"first_name": person["first_name"] or "there", "contact_line": svc.settings.contact_line}
+SYSTEM_ACTOR = {"user_id": 0, "first_name": "doorman", "last_name": "(no answer policy)"}
 
 
 def current_step(svc: Services, request: dict) -> Step:
     """The next question for a request, derived from its stored answers."""
-    return next_step(svc.questions, list_answers(svc.db, request["id"]))
+    return next_step(svc.questions_for(request), list_answers(svc.db, request["id"]))
 
 
 def render_step(svc: Services, request: dict, step: Step) -> str:
     """The text of a question (or of its 'tell me more')."""
     if step.kind == "more":
-        return svc.renderer.render(step.question.more_template, choice=step.choice.label,
-                                   **_requester_values(svc, request))
-    return svc.renderer.render(step.question.template, **_requester_values(svc, request))
-
-
-async def message_requester(svc: Services, bot: Bot, request: dict, text: str, **kwargs) -> bool:
-    """Send a message to the requester; on Unreachable record it on the request and return False."""
-    try:
-        await tell(bot, request["reply_chat_id"], text,
-                   business_connection_id=request.get("business_connection_id"), **kwargs)
-    except Unreachable as exc:
-        set_unreachable(svc.db, request["id"], exc.reason)
-        insert_event(svc.db, "unreachable", svc.now(), request_id=request["id"], user_id=request["user_id"],
-                     detail=exc.reason)
-        return False
-    return True
+        return render_for(svc, request, step.question.more_template, choice=step.choice.label)
+    return render_for(svc, request, step.question.template, choices=[c.label for c in step.question.choices])
 
 
 async def ask(svc: Services, bot: Bot, request: dict, *, greeting: bool = False) -> None:
@@ -68,24 +53,31 @@ async def ask(svc: Services, bot: Bot, request: dict, *, greeting: bool = False)
         return
     text = render_step(svc, request, step)
     if greeting:
-        text = svc.renderer.render("requester/greeting.html.j2", **_requester_values(svc, request)) + "\n\n" + text
-    markup = choices_keyboard(request["id"], step.question) if step.kind == "ask" else None
+        text = render_for(svc, request, "requester/greeting.html.j2") + "\n\n" + text
+    # In a business chat the bot speaks as the owner: no bot buttons there, the choices are listed as text.
+    buttons = step.kind == "ask" and not request.get("business_connection_id")
+    markup = choices_keyboard(request["id"], step.question) if buttons else None
     if not await message_requester(svc, bot, request, text, reply_markup=markup):
-        # Nobody to ask: the owner still sees the request, marked unreachable.
+        # Nobody to ask: the owner still sees the request at once, marked unreachable.
         await finish(svc, bot, get_request(svc.db, request["id"]), thank=False)
 
 
 async def open_request(svc: Services, bot: Bot, *, kind: str, user_id: int, reply_chat_id: int,
                        source: str | None = None, note: str | None = None, note_message_id: int | None = None,
-                       **fields) -> dict:
-    """Create a request, log it, greet the requester and ask the first question."""
+                       cannot_ask: str | None = None, **fields) -> dict:
+    """Create a request, log it, greet the requester and ask the first question (or, if we may not write to
+    them, show the owner the card at once with the reason)."""
     now = svc.now()
     request_id = insert_request(svc.db, kind=kind, user_id=user_id, now=now, reply_chat_id=reply_chat_id,
-                                source=source, opening_note=note, opening_message_id=note_message_id, **fields)
+                                source=source, opening_note=note, opening_message_id=note_message_id,
+                                unreachable=cannot_ask, **fields)
     insert_event(svc.db, "opened", now, request_id=request_id, user_id=user_id, detail=kind)
     request = get_request(svc.db, request_id)
-    await ask(svc, bot, request, greeting=True)
-    return request
+    if cannot_ask:
+        await finish(svc, bot, request, thank=False)
+    else:
+        await ask(svc, bot, request, greeting=True)
+    return get_request(svc.db, request_id)
 
 
 async def receive_text(svc: Services, bot: Bot, request: dict, text: str, message_id: int) -> None:
@@ -95,10 +87,23 @@ async def receive_text(svc: Services, bot: Bot, request: dict, text: str, messag
         await finish(svc, bot, request)
         return
     if check_answer(step, text):
-        await message_requester(svc, bot, request, svc.renderer.render("requester/too_short.html.j2"))
+        await message_requester(svc, bot, request, render_for(svc, request, "requester/too_short.html.j2"))
         return
     set_answer(svc.db, request["id"], step.answer_key, text, now=svc.now(), message_id=message_id)
     await ask(svc, bot, request)
+
+
+async def apply_edit(svc: Services, request: dict, message_id: int, text: str) -> bool:
+    """Replace the stored answer (or opening note) given by an edited message; False if it gave none."""
+    answer = find_answer_by_message(svc.db, request["id"], message_id)
+    if answer is not None:
+        replace_answer_text(svc.db, request["id"], answer["question_key"], text, svc.now())
+    elif request["opening_message_id"] == message_id:
+        svc.db["requests"].update(request["id"], {"opening_note": text})
+    else:
+        return False
+    insert_event(svc.db, "edited", svc.now(), request_id=request["id"], user_id=request["user_id"])
+    return True
 
 
 async def receive_pick(svc: Services, bot: Bot, request: dict, question_key: str, choice_key: str) -> Step | None:
@@ -119,22 +124,28 @@ async def finish(svc: Services, bot: Bot, request: dict, *, thank: bool = True) 
     if mark_answered(svc.db, request["id"], svc.now()):
         insert_event(svc.db, "answered", svc.now(), request_id=request["id"], user_id=request["user_id"])
         if thank:
-            await message_requester(svc, bot, request, svc.renderer.render("requester/thanks.html.j2"))
+            await message_requester(svc, bot, request, render_for(svc, request, "requester/thanks.html.j2"))
     await deliver_card(svc, bot, request["id"])
 
 
 async def deliver_card(svc: Services, bot: Bot, request_id: int) -> None:
     """Send the request's card to the reviewers, or refresh it in place if it was sent already."""
     request = get_request(svc.db, request_id)
-    text = render_card(svc.renderer, svc.db, request, svc.questions, svc.settings, svc.labels)
+    text = render_card(svc, request)
     is_open = request["status"] in ("asking", "pending")
-    markup = decision_keyboard(request_id, svc.labels) if is_open else None
+    markup = decision_keyboard(request_id, request["kind"], svc.labels) if is_open else None
     if request["card_message_id"] and await edit(bot, request["card_chat_id"], request["card_message_id"], text,
                                                  reply_markup=markup):
         return
     message = await bot.send_message(svc.settings.card_chat_id, text, reply_markup=markup)
     set_card(svc.db, request_id, message.chat_id, message.message_id, svc.now())
     insert_event(svc.db, "card_sent", svc.now(), request_id=request_id, user_id=request["user_id"])
+
+
+async def refresh_card(svc: Services, bot: Bot, request_id: int) -> None:
+    """Redraw a card that was already sent (no-op when it was not sent yet)."""
+    if get_request(svc.db, request_id)["card_message_id"]:
+        await deliver_card(svc, bot, request_id)
 
 
 async def resend_due_cards(svc: Services, bot: Bot) -> int:
@@ -145,8 +156,20 @@ async def resend_due_cards(svc: Services, bot: Bot) -> int:
     return len(due)
 
 
+async def handle_overdue(svc: Services, bot: Bot, now: datetime | None = None) -> int:
+    """Close questionnaires whose answer deadline passed: show the card marked 'no answer', apply the policy."""
+    overdue = list_overdue_answers(svc.db, now or svc.now())
+    for request in overdue:
+        svc.db["requests"].update(request["id"], {"timed_out_at": svc.now().isoformat(timespec="seconds")})
+        insert_event(svc.db, "no_answer", svc.now(), request_id=request["id"], user_id=request["user_id"])
+        await finish(svc, bot, request, thank=False)
+        if svc.settings.join_timeout_policy == "decline":
+            await decide(svc, bot, request["id"], "decline", SYSTEM_ACTOR)
+    return len(overdue)
+
+
 async def decide(svc: Services, bot: Bot, request_id: int, action: str, actor: dict) -> str | None:
-    """Claim and carry out a reviewer's decision; return the new status, or None if already decided."""
+    """Claim and carry out a reviewer's decision; return the resulting status, or None if already decided."""
     status = DECISIONS[action]
     now = svc.now()
     if not claim_decision(svc.db, request_id, status, actor_id=actor["user_id"], actor_name=full_name(actor),
@@ -156,12 +179,6 @@ async def decide(svc: Services, bot: Bot, request_id: int, action: str, actor: d
     insert_event(svc.db, status, now, request_id=request_id, user_id=request["user_id"], actor_id=actor["user_id"])
     set_standing(svc.db, request["user_id"], {"accepted": "allowed", "blocked": "blocked"}.get(status, "unknown"),
                  now)
-    template = {"accepted": "requester/accepted.html.j2", "declined": "requester/declined.html.j2"}.get(status)
-    if status == "declined" and svc.settings.decline_silent:
-        template = None
-    if template:
-        text = svc.renderer.render(template, **_requester_values(svc, request))
-        if not await message_requester(svc, bot, request, text):
-            set_decision_note(svc.db, request_id, "the requester could not be told")
+    await doors.carry_out(svc, bot, request, status)
     await deliver_card(svc, bot, request_id)
-    return status
+    return get_request(svc.db, request_id)["status"]

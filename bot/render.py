@@ -5,7 +5,14 @@ import re
 from importlib.resources import files
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    select_autoescape,
+)
 
 MESSAGE_LIMIT = 4096
 _TAG_RE = re.compile(r"<[^>]+>")
@@ -35,6 +42,14 @@ class Renderer:
     def render(self, template: str, /, **values) -> str:
         """Render one template to a string, stripped of surrounding blank space."""
         return self.env.get_template(template).render(**values).strip()
+
+    def has(self, name: str) -> bool:
+        """True when a template (or data file) with that name exists in the override or shipped folder."""
+        try:
+            self.env.loader.get_source(self.env, name)
+        except TemplateNotFound:
+            return False
+        return True
 
     def source(self, name: str) -> str:
         """Return a template file's text (used for data files such as questions.toml)."""

@@ -29,10 +29,28 @@ class Services:
     questions: tuple[Question, ...]
     labels: dict
     clock: Callable[[], datetime] = field(default=utc_now)
+    _chat_questions: dict = field(default_factory=dict)
 
     def now(self) -> datetime:
         """The current time (UTC); tests inject their own clock."""
         return self.clock()
+
+    def template_for(self, request: dict, name: str) -> str:
+        """The template to use for this request: per-chat (join), per-door (business), then the default."""
+        candidates = []
+        if request.get("target_chat_id"):
+            candidates.append(f"chats/{request['target_chat_id']}/{name}")
+        candidates.append(f"{request['kind']}/{name}")
+        return next((c for c in candidates if self.renderer.has(c)), name)
+
+    def questions_for(self, request: dict) -> tuple[Question, ...]:
+        """The questionnaire for this request: a chat's own questions.toml if it has one, else the default."""
+        name = self.template_for(request, "questions.toml")
+        if name == "questions.toml":
+            return self.questions
+        if name not in self._chat_questions:
+            self._chat_questions[name] = parse_questions(self.renderer.source(name))
+        return self._chat_questions[name]
 
 
 def build_services(settings: Settings, db: Database, clock: Callable[[], datetime] = utc_now) -> Services:

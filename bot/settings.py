@@ -4,6 +4,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,6 +31,8 @@ class Settings:
     base_url: str = DEFAULT_BASE_URL
     decline_silent: bool = False
     contact_line: str = ""
+    join_answer_timeout: timedelta = timedelta(hours=24)
+    join_timeout_policy: str = "keep"
 
     @property
     def owner_id(self) -> int:
@@ -60,6 +63,24 @@ def _bool(name: str, raw: str) -> bool:
     if value in _FALSE:
         return False
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(name: str, raw: str) -> timedelta:
+    """Parse '90m', '24h', '2d' or a bare number of seconds; raise SettingsError naming the variable."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", raw.lower())
+    if not match or float(match.group(1)) <= 0:
+        raise SettingsError(f"{name} must be a duration like 90m, 24h or 2d, got {raw!r}")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2) or "s"])
+
+
+def _choice(name: str, raw: str, allowed: tuple[str, ...]) -> str:
+    value = raw.strip().lower()
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return value
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -118,4 +139,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         base_url=base_url,
         decline_silent=_bool("DECLINE_SILENT", env.get("DECLINE_SILENT", "")),
         contact_line=env.get("CONTACT_LINE", "").strip(),
+        join_answer_timeout=parse_duration("JOIN_ANSWER_TIMEOUT", env.get("JOIN_ANSWER_TIMEOUT", "") or "24h"),
+        join_timeout_policy=_choice("JOIN_TIMEOUT_POLICY", env.get("JOIN_TIMEOUT_POLICY", "") or "keep",
+                                    ("keep", "decline")),
     )

@@ -106,3 +106,28 @@ def m004_create_events(db: Database) -> None:
 def m005_create_processed_updates(db: Database) -> None:
     """Update ids already handled, so a re-delivered update changes nothing."""
     db["processed_updates"].create({"update_id": int, "processed_at": str}, pk="update_id")
+
+
+@migrations()
+def m006_create_chats(db: Database) -> None:
+    """Groups and channels the bot was added to, with its admin status there (join-request screening)."""
+    db["chats"].create(
+        {
+            "chat_id": int,
+            "title": str,
+            "type": str,
+            "bot_status": str,  # administrator | member | left | kicked ...
+            "can_invite_users": int,
+            "updated_at": str,
+        },
+        pk="chat_id",
+    )
+
+
+@migrations()
+def m007_add_join_request_fields(db: Database) -> None:
+    """Join requests carry the requester's bio and a deadline for answering."""
+    db["requests"].add_column("bio", str)
+    db["requests"].add_column("answer_deadline", str)
+    db["requests"].add_column("timed_out_at", str)
+    db["requests"].create_index(["status", "answer_deadline"])

@@ -121,3 +121,38 @@ def list_pending(db: Database, limit: int) -> list[dict]:
 def count_pending(db: Database) -> int:
     """Return how many requests wait for a decision."""
     return db.execute("select count(*) from requests where status = 'pending'").fetchone()[0]
+
+
+def get_open_join_request(db: Database, user_id: int, target_chat_id: int) -> dict | None:
+    """Return the person's open join request for that chat, if any."""
+    rows = db.query(
+        "select * from requests where user_id = ? and kind = 'join' and target_chat_id = ?"
+        " and status in ('asking', 'pending') order by id desc limit 1",
+        [user_id, target_chat_id],
+    )
+    return next(iter(rows), None)
+
+
+def list_overdue_answers(db: Database, now: datetime) -> list[dict]:
+    """Requests still being asked whose answer deadline has passed."""
+    return list(db.query(
+        "select * from requests where status = 'asking' and answer_deadline is not null"
+        " and answer_deadline <= ? order by id",
+        [_stamp(now)],
+    ))
+
+
+def list_open_for_chat(db: Database, target_chat_id: int) -> list[dict]:
+    """Open join requests for a chat (to refresh their cards when the bot's rights change)."""
+    return list(db.query(
+        "select * from requests where target_chat_id = ? and status in ('asking', 'pending') order by id",
+        [target_chat_id],
+    ))
+
+
+def set_status(db: Database, request_id: int, status: str, note: str | None = None) -> None:
+    """Overwrite a request's status after the fact (e.g. Telegram says it was handled elsewhere)."""
+    fields = {"status": status}
+    if note is not None:
+        fields["decision_note"] = note
+    db["requests"].update(request_id, fields)

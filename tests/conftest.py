@@ -51,7 +51,7 @@ class Driver:
         return self.api.sent_to(chat_id)[-1]
 
     def card(self, chat_id: int = OWNER) -> dict:
-        cards = [m for m in self.api.sent_to(chat_id) if "Accept" in str(m.get("reply_markup"))
+        cards = [m for m in self.api.sent_to(chat_id) if "v1:accept:" in str(m.get("reply_markup"))
                  or m.get("edited")]
         return cards[-1]
 

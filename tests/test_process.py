@@ -38,3 +38,33 @@ def test_python_m_bot_screens_a_request_from_start_to_accept(fake_api, tmp_path)
     assert row == ("accepted", "conf-talk", OWNER)
     allowed = fake_api.allowed_updates_seen[-1]
     assert {"message", "callback_query", "chat_join_request", "my_chat_member", "business_message"} <= set(allowed)
+
+
+def test_python_m_bot_screens_a_join_request_from_update_to_approval(fake_api, tmp_path):
+    server = fake_api.serve()
+    owner = fake_api.user(OWNER, "Olga")
+    stranger = fake_api.user(7002, "Kim")
+    fake_api.add_chat(-100555, "Private Channel", type="channel", owner=owner)
+    db_path = tmp_path / "doorman.db"
+    bot = start_bot(server.base_url, db_path, tmp_path)
+    try:
+        fake_api.private_message(owner, "/start")
+        wait_for(lambda: fake_api.sent_to(OWNER), "the bot to answer the owner's /start")
+        fake_api.join_request(stranger, -100555, bio="I write about sensors")
+        wait_for(lambda: "Private Channel" in (fake_api.sent_to(7002) or [{"text": ""}])[-1]["text"],
+                 "the greeting within the join window")
+        fake_api.private_message(stranger, "Your post about LoRa gateways on Hacker News")
+        wait_for(lambda: "Why would you like" in fake_api.sent_to(7002)[-1]["text"], "the second question")
+        fake_api.private_message(stranger, "I run a LoRa meetup and want to share notes")
+        card = wait_for(lambda: [m for m in fake_api.sent_to(OWNER) if m.get("reply_markup")], "the card")[-1]
+        assert "Private Channel" in card["text"] and "I write about sensors" in card["text"]
+        fake_api.press_button(owner, OWNER, card["message_id"], "v1:accept:1")
+        wait_for(lambda: fake_api.calls_to("approveChatJoinRequest"), "the approval")
+        wait_for(lambda: "Accepted" in fake_api.sent_to(OWNER)[-1]["text"], "the card edited in place")
+    finally:
+        output = stop_bot(bot)
+        server.close()
+    assert "Traceback" not in output, output
+    assert 7002 in fake_api.chats[-100555]["members"]
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("select kind, status from requests").fetchone() == ("join", "accepted")

@@ -8,9 +8,9 @@ from bot.render import Renderer, package_prompts_dir
 from bot.sandbox.html_check import parse_html
 
 USER_TEXT = "<script>x</script> & </b>"
-PERSON = {"first_name": USER_TEXT, "contact_line": "Mail me & more"}
+PERSON = {"first_name": USER_TEXT, "contact_line": "Mail me & more", "kind": "direct", "chat_title": None}
 CARD = {
-    "id": 7, "kind_label": "Direct request", "target_chat": None, "user_id": 42, "name": USER_TEXT,
+    "id": 7, "bio": None, "no_answer": False, "chat_problem": None, "kind_label": "Direct request", "target_chat": None, "user_id": 42, "name": USER_TEXT,
     "username": "ada", "language": "en", "source": "pycon25", "opening_note": USER_TEXT,
     "answers": [{"question": "How they found you", "text": USER_TEXT, "edited": True}], "time_taken": "3 min",
     "created_at": "2026-11-23 09:00", "unreachable": "bot was blocked by the user", "decision_note": "note",
@@ -18,7 +18,7 @@ CARD = {
     "outcome_icon": "✅", "decided_by": USER_TEXT, "decided_at": "2026-11-23 10:00",
 }
 SAMPLES = {
-    "requester/greeting.html.j2": PERSON,
+    "requester/greeting.html.j2": [PERSON, {**PERSON, "kind": "join", "chat_title": USER_TEXT}],
     "requester/ask_how.html.j2": PERSON,
     "requester/ask_more.html.j2": {**PERSON, "choice": "Met in person"},
     "requester/ask_why.html.j2": PERSON,
@@ -35,8 +35,18 @@ SAMPLES = {
     "owner/decided_alert.txt.j2": {"status": "Accepted"},
     "owner/pending.html.j2": {"total": 12, "requests": [
         {"id": 1, "name": USER_TEXT, "username": "u", "kind": "direct", "source": "x", "age": "3 d", "why": USER_TEXT}]},
-    "owner/card.html.j2": CARD,
+    "owner/card.html.j2": [CARD, {**CARD, "outcome": None, "answers": [], "no_answer": True, "bio": USER_TEXT,
+                                  "target_chat": USER_TEXT, "chat_problem": "not an admin"}],
+    "owner/chat_status.html.j2": [{"state": s, "title": USER_TEXT, "pending": 2}
+                                  for s in ("screening", "missing_right", "removed")],
+    "owner/chats.html.j2": [{"chats": []}, {"chats": [
+        {"title": USER_TEXT, "chat_id": -100, "ok": False, "problem": "not admin", "pending": 1, "asking": 2}]}],
+    "owner/links.html.j2": [
+        {"error": e, "source": "pycon", "chats": [{"chat_id": -1, "title": USER_TEXT}], "title": USER_TEXT,
+         "link": "https://t.me/+abc", "detail": USER_TEXT} for e in (None, "usage", "no_chat", "which_chat", "telegram")],
 }
+CASES = [(name, values) for name, sample in sorted(SAMPLES.items())
+         for values in (sample if isinstance(sample, list) else [sample])]
 
 
 def template_names() -> list[str]:
@@ -49,9 +59,9 @@ def test_every_template_has_a_sample_here():
     assert not missing, f"templates without a rendering test: {sorted(missing)}"
 
 
-@pytest.mark.parametrize("name", sorted(SAMPLES))
-def test_template_renders_to_valid_telegram_html_with_user_text_escaped(name):
-    text = Renderer().render(name, **SAMPLES[name])
+@pytest.mark.parametrize("name, values", CASES)
+def test_template_renders_to_valid_telegram_html_with_user_text_escaped(name, values):
+    text = Renderer().render(name, **values)
     assert text.strip()
     if name.endswith(".html.j2"):
         plain = parse_html(text)  # raises on anything Telegram would refuse

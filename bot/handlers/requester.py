@@ -15,7 +15,7 @@ from bot.callbacks import decode, pattern
 from bot.handlers.common import person_from_user, services
 from bot.outbox import drop_keyboard
 from bot.screening import clean_payload
-from db.answers import find_answer_by_message, replace_answer_text
+from bot.talk import message_requester, render_for
 from db.events import insert_event
 from db.people import upsert_person
 from db.requests import get_asking_request_in_chat, get_latest_request, get_request
@@ -49,10 +49,7 @@ async def _answer_known(update: Update, context: ContextTypes.DEFAULT_TYPE, pers
                 "declined": "requester/declined.html.j2"}.get(latest["status"] if latest else "")
     if template is None:
         return False
-    await pipeline.message_requester(
-        svc, context.bot, latest,
-        svc.renderer.render(template, first_name=person["first_name"] or "there",
-                            contact_line=svc.settings.contact_line))
+    await message_requester(svc, context.bot, latest, render_for(svc, latest, template))
     return True
 
 
@@ -97,8 +94,7 @@ async def receive_message(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         if text:
             await pipeline.receive_text(svc, context.bot, asking, text, message.message_id)
         else:
-            await pipeline.message_requester(svc, context.bot, asking,
-                                             svc.renderer.render("requester/text_only.html.j2"))
+            await message_requester(svc, context.bot, asking, render_for(svc, asking, "requester/text_only.html.j2"))
         return
     if await _answer_known(update, context, person):
         insert_event(svc.db, "message_while_known", svc.now(), user_id=person["user_id"], detail=(text or "")[:200])
@@ -117,12 +113,7 @@ async def receive_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if request is None or not text:
         insert_event(svc.db, "late_edit", svc.now(), user_id=message.from_user.id, detail=(text or "")[:200])
         return
-    answer = find_answer_by_message(svc.db, request["id"], message.message_id)
-    if answer is not None:
-        replace_answer_text(svc.db, request["id"], answer["question_key"], text, svc.now())
-    elif request["opening_message_id"] == message.message_id:
-        svc.db["requests"].update(request["id"], {"opening_note": text})
-    insert_event(svc.db, "edited", svc.now(), request_id=request["id"], user_id=message.from_user.id)
+    await pipeline.apply_edit(svc, request, message.message_id, text)
 
 
 async def pick_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -37,8 +37,8 @@ async def list_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not svc.settings.is_reviewer(update.effective_user.id):
         await refuse(update, context)
         return
-    text, ids = render_pending(svc.renderer, svc.db, svc.settings, svc.now())
-    await update.effective_message.reply_text(text, reply_markup=pending_keyboard(ids, svc.labels))
+    text, shown = render_pending(svc.renderer, svc.db, svc.settings, svc.now())
+    await update.effective_message.reply_text(text, reply_markup=pending_keyboard(shown, svc.labels))
 
 
 async def decide_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -65,9 +65,9 @@ async def decide_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     message = query.message
     if message is not None and message.message_id != request["card_message_id"]:
         # Pressed on a /pending list: redraw the list so the decided row disappears.
-        text, ids = render_pending(svc.renderer, svc.db, svc.settings, svc.now())
+        text, shown = render_pending(svc.renderer, svc.db, svc.settings, svc.now())
         await edit(context.bot, message.chat_id, message.message_id, text,
-                   reply_markup=pending_keyboard(ids, svc.labels))
+                   reply_markup=pending_keyboard(shown, svc.labels))
 
 
 def register(app: Application) -> None:
