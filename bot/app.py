@@ -12,7 +12,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 from telegram.request import HTTPXRequest
 
 from bot import pipeline
-from bot.handlers import errors, join, requester, review, updates
+from bot.handlers import business, errors, join, requester, review, updates
 from bot.services import SERVICES_KEY, build_services, get_services, utc_now
 from bot.settings import Settings
 from db import open_db
@@ -81,6 +81,7 @@ def build_application(
     updates.register(app)
     review.register(app)
     join.register(app)
+    business.register(app)
     requester.register(app)
     errors.register(app)
     return app

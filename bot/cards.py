@@ -83,6 +83,7 @@ def card_values(db: Database, request: dict, questions: tuple[Question, ...], se
         "chat_problem": chat_problem(chat) if request["status"] in ("asking", "pending") else None,
         "bio": shorten(request["bio"], 300) if request.get("bio") else None,
         "no_answer": bool(request.get("timed_out_at")),
+        "taken_over": bool(request.get("taken_over_at")),
         "user_id": request["user_id"],
         "name": full_name(person),
         "username": person.get("username"),

@@ -131,3 +131,33 @@ def m007_add_join_request_fields(db: Database) -> None:
     db["requests"].add_column("answer_deadline", str)
     db["requests"].add_column("timed_out_at", str)
     db["requests"].create_index(["status", "answer_deadline"])
+
+
+@migrations()
+def m008_create_schedule_state(db: Database) -> None:
+    """Periodic messages remember what they last sent (e.g. the weekly summary's week), so none is doubled."""
+    db["schedule_state"].create({"name": str, "value": str, "updated_at": str}, pk="name")
+
+
+@migrations()
+def m010_create_business_tables(db: Database) -> None:
+    """Telegram Business: the owner's connections, chats the owner handles, and owner take-over of a request."""
+    db["business_connections"].create(
+        {
+            "connection_id": str,
+            "user_id": int,  # the account the bot is connected to
+            "user_chat_id": int,
+            "owner_name": str,
+            "can_reply": int,
+            "is_enabled": int,
+            "accepted": int,  # 1 when user_id is the configured owner
+            "updated_at": str,
+        },
+        pk="connection_id",
+    )
+    db["business_chats"].create(
+        {"connection_id": str, "chat_id": int, "owner_spoke_at": str},
+        pk=("connection_id", "chat_id"),
+    )
+    db["requests"].add_column("taken_over_at", str)
+    db["requests"].create_index(["business_connection_id", "reply_chat_id"])

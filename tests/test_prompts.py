@@ -8,9 +8,10 @@ from bot.render import Renderer, package_prompts_dir
 from bot.sandbox.html_check import parse_html
 
 USER_TEXT = "<script>x</script> & </b>"
-PERSON = {"first_name": USER_TEXT, "contact_line": "Mail me & more", "kind": "direct", "chat_title": None}
+PERSON = {"first_name": USER_TEXT, "contact_line": "Mail me & more", "kind": "direct", "chat_title": None,
+          "owner_name": USER_TEXT, "choices": ["Met in person", "Other"]}
 CARD = {
-    "id": 7, "bio": None, "no_answer": False, "chat_problem": None, "kind_label": "Direct request", "target_chat": None, "user_id": 42, "name": USER_TEXT,
+    "id": 7, "bio": None, "no_answer": False, "chat_problem": None, "taken_over": True, "kind_label": "Direct request", "target_chat": None, "user_id": 42, "name": USER_TEXT,
     "username": "ada", "language": "en", "source": "pycon25", "opening_note": USER_TEXT,
     "answers": [{"question": "How they found you", "text": USER_TEXT, "edited": True}], "time_taken": "3 min",
     "created_at": "2026-11-23 09:00", "unreachable": "bot was blocked by the user", "decision_note": "note",
@@ -37,6 +38,13 @@ SAMPLES = {
         {"id": 1, "name": USER_TEXT, "username": "u", "kind": "direct", "source": "x", "age": "3 d", "why": USER_TEXT}]},
     "owner/card.html.j2": [CARD, {**CARD, "outcome": None, "answers": [], "no_answer": True, "bio": USER_TEXT,
                                   "target_chat": USER_TEXT, "chat_problem": "not an admin"}],
+    "owner/business_status.html.j2": [{"enabled": e, "can_reply": c} for e in (True, False) for c in (True, False)],
+    "business/requester/greeting.html.j2": [PERSON, {**PERSON, "owner_name": ""}],
+    "business/requester/ask_how.html.j2": [PERSON, {**PERSON, "owner_name": "", "choices": []}],
+    "business/requester/ask_why.html.j2": PERSON,
+    "business/requester/thanks.html.j2": [PERSON, {**PERSON, "owner_name": ""}],
+    "business/requester/accepted.html.j2": [PERSON, {**PERSON, "owner_name": ""}],
+    "business/requester/declined.html.j2": [PERSON, {**PERSON, "owner_name": ""}],
     "owner/chat_status.html.j2": [{"state": s, "title": USER_TEXT, "pending": 2}
                                   for s in ("screening", "missing_right", "removed")],
     "owner/chats.html.j2": [{"chats": []}, {"chats": [
