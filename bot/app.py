@@ -8,13 +8,15 @@ import httpx
 from sqlite_utils import Database
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
-from bot import pipeline
-from bot.handlers import business, errors, join, requester, review, updates
+from bot.concurrency import PerSenderProcessor
+from bot.handlers import business, errors, join, people, requester, review, summary, updates
+from bot.request import RetryingRequest
 from bot.services import SERVICES_KEY, build_services, get_services, utc_now
 from bot.settings import Settings
+from bot.upkeep import run_upkeep
 from db import open_db
 
 log = logging.getLogger(__name__)
@@ -36,19 +38,25 @@ SWEEP_INTERVAL_SECONDS = 60
 
 
 async def on_start(app: Application) -> None:
-    """Re-arm what the database says is due: cards never sent, answer deadlines passed, the periodic sweep."""
+    """Re-arm what the database says is due: cards never sent, deadlines passed, the periodic sweep."""
     svc = get_services(app.bot_data)
     try:
-        sent = await pipeline.resend_due_cards(svc, app.bot)
-        overdue = await pipeline.handle_overdue(svc, app.bot)
+        done = await run_upkeep(svc, app.bot)
+        done["summaries"] = await summary.catch_up_summary(svc, app.bot)
     except Exception:  # a Telegram outage at start must not stop the bot; the rows stay due
         log.exception("could not catch up at start; what is due stays due")
     else:
-        if sent or overdue:
-            log.info("at start: re-sent %d due card(s), closed %d overdue questionnaire(s)", sent, overdue)
+        if any(done.values()):
+            log.info("caught up at start: %s", done)
     if app.job_queue is not None:
-        app.job_queue.run_repeating(join.sweep_deadlines, interval=SWEEP_INTERVAL_SECONDS,
-                                    first=SWEEP_INTERVAL_SECONDS, name="sweep-deadlines")
+        app.job_queue.run_repeating(sweep, interval=SWEEP_INTERVAL_SECONDS, first=SWEEP_INTERVAL_SECONDS,
+                                    name="sweep-deadlines")
+        summary.arm_summary(app)
+
+
+async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Periodic job: whatever the rows say is due (deadlines, snoozes, reminders, expiry)."""
+    await run_upkeep(get_services(context.application.bot_data), context.bot)
 
 
 def build_application(
@@ -58,6 +66,8 @@ def build_application(
     clock: Callable[[], datetime] = utc_now,
     transport: httpx.AsyncBaseTransport | None = None,
     rate_limiter: bool = True,
+    retries: int = 3,
+    backoff: float = 0.5,
 ) -> Application:
     """Build the bot. Tests pass a database, a clock and the fake Bot API's in-process transport."""
     services = build_services(settings, db if db is not None else open_db(settings.database_path), clock)
@@ -69,17 +79,24 @@ def build_application(
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(on_start)
     )
-    if transport is not None:
-        builder = builder.request(HTTPXRequest(httpx_kwargs={"transport": transport})).get_updates_request(
-            HTTPXRequest(httpx_kwargs={"transport": transport}))
+    http = {"httpx_kwargs": {"transport": transport}} if transport is not None else {}
+    # Long polling has its own retry loop in PTB; every other call retries transient failures itself.
+    builder = builder.request(RetryingRequest(retries=retries, backoff=backoff, connection_pool_size=64, **http))
+    builder = builder.get_updates_request(HTTPXRequest(read_timeout=30.0, **http))
+    builder = builder.concurrent_updates(PerSenderProcessor())
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # Telegram: ~30 messages/s overall, ~20/min per group; a 429 is waited out (max_retries, not the
+        # default 0 that re-raises RetryAfter).
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1,
+                                                      group_max_rate=20, group_time_period=60, max_retries=5))
     app = builder.build()
     app.bot_data[SERVICES_KEY] = services
     # Order matters: the update guard wraps everything; reviewer commands and buttons come before the
     # requester door, whose message handler accepts any private text.
     updates.register(app)
     review.register(app)
+    summary.register(app)
+    people.register(app)
     join.register(app)
     business.register(app)
     requester.register(app)

@@ -10,6 +10,7 @@ from bot.services import Services
 from bot.settings import Settings
 from db.answers import list_answers
 from db.chats import get_chat
+from db.followups import list_followups
 from db.people import get_person
 from db.requests import count_pending, list_earlier_requests, list_pending
 
@@ -84,6 +85,11 @@ def card_values(db: Database, request: dict, questions: tuple[Question, ...], se
         "bio": shorten(request["bio"], 300) if request.get("bio") else None,
         "no_answer": bool(request.get("timed_out_at")),
         "taken_over": bool(request.get("taken_over_at")),
+        "followups": [
+            {"question": shorten(f["question"], note_cap), "answer": shorten(f["answer"], note_cap) if f["answer"]
+             else None, "origin": f["origin"]} for f in list_followups(db, request["id"])],
+        "snoozed_until": local_time(request.get("snoozed_until"), settings)
+        if request.get("snoozed_until") and request["status"] == "pending" else None,
         "user_id": request["user_id"],
         "name": full_name(person),
         "username": person.get("username"),

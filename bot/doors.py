@@ -30,7 +30,7 @@ async def carry_out(svc: Services, bot: Bot, request: dict, status: str) -> None
 
 async def _carry_out_join(svc: Services, bot: Bot, request: dict, status: str) -> None:
     chat_id, user_id = request["target_chat_id"], request["user_id"]
-    if status == "declined":
+    if status in ("declined", "expired"):
         # Telegram: the requester may be messaged only until the join request is processed, so tell first.
         await _tell(svc, bot, request, status)
     try:
@@ -42,6 +42,9 @@ async def _carry_out_join(svc: Services, bot: Bot, request: dict, status: str) -
         reason = str(exc).lower()
         if "user_already_participant" in reason and status == "accepted":
             set_decision_note(svc.db, request["id"], "they were already a member")
+        elif status == "expired":
+            log.info("request %s expired; Telegram had already closed it: %s", request["id"], exc)
+            return
         elif "hide_requester_missing" in reason:
             # Another admin handled it in the app, or the requester withdrew: final, never retried.
             set_status(svc.db, request["id"], "withdrawn", "handled elsewhere or withdrawn")
@@ -51,6 +54,9 @@ async def _carry_out_join(svc: Services, bot: Bot, request: dict, status: str) -
             _reopen(svc, request, f"could not {'approve' if status == 'accepted' else 'decline'}: {exc}")
             return
     except TelegramError as exc:
+        if status == "expired":
+            log.info("request %s expired; could not decline it on Telegram: %s", request["id"], exc)
+            return
         _reopen(svc, request, f"Telegram error, try again: {exc}")
         return
     if status == "accepted":

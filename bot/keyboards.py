@@ -2,7 +2,7 @@
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import Callback
+from bot.callbacks import Callback, decode
 from bot.screening import Question
 
 
@@ -26,9 +26,24 @@ def decision_row(request_id: int, kind: str, labels: dict, suffix: str = "") -> 
     ]
 
 
-def decision_keyboard(request_id: int, kind: str, labels: dict) -> InlineKeyboardMarkup:
-    """The card's decision buttons."""
-    return InlineKeyboardMarkup([decision_row(request_id, kind, labels)])
+def decision_keyboard(request_id: int, kind: str, labels: dict, *, can_ask: bool = True) -> InlineKeyboardMarkup:
+    """The card's buttons: the decision row, then Ask more (when the requester can be asked) and Later."""
+    extra = [InlineKeyboardButton(labels["ask"], callback_data=Callback("ask", request_id).encode())] if can_ask else []
+    extra.append(InlineKeyboardButton(labels["later"], callback_data=Callback("later", request_id).encode()))
+    return InlineKeyboardMarkup([decision_row(request_id, kind, labels), extra])
+
+
+def pages_keyboard(page: int, has_next: bool, standing: str | None, labels: dict) -> InlineKeyboardMarkup | None:
+    """Back / Next buttons for the /people list."""
+    arg = standing or None
+    buttons = []
+    if page > 0:
+        buttons.append(InlineKeyboardButton(labels["previous_page"],
+                                            callback_data=Callback("people", page - 1, arg).encode()))
+    if has_next:
+        buttons.append(InlineKeyboardButton(labels["next_page"],
+                                            callback_data=Callback("people", page + 1, arg).encode()))
+    return InlineKeyboardMarkup([buttons]) if buttons else None
 
 
 def pending_keyboard(requests: list[dict], labels: dict) -> InlineKeyboardMarkup | None:
@@ -36,3 +51,14 @@ def pending_keyboard(requests: list[dict], labels: dict) -> InlineKeyboardMarkup
     if not requests:
         return None
     return InlineKeyboardMarkup([decision_row(r["id"], r["kind"], labels, f" #{r['id']}") for r in requests])
+
+
+def without_requests(markup: InlineKeyboardMarkup | None, closed_ids: set[int]) -> InlineKeyboardMarkup | None:
+    """The same keyboard minus the rows whose buttons act on any of `closed_ids` (None when nothing is left)."""
+    if markup is None:
+        return None
+    rows = [
+        row for row in markup.inline_keyboard
+        if not any((data := decode(b.callback_data)) is not None and data.request_id in closed_ids for b in row)
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None

@@ -57,9 +57,10 @@ async def edit(bot: Bot, chat_id: int, message_id: int, text: str, *,
     return True
 
 
-async def drop_keyboard(bot: Bot, chat_id: int, message_id: int) -> None:
-    """Remove a message's inline keyboard; a message already without one is fine."""
+async def drop_keyboard(bot: Bot, chat_id: int, message_id: int,
+                        replacement: InlineKeyboardMarkup | None = None) -> None:
+    """Remove (or replace) a message's inline keyboard; an unchanged or vanished message is fine."""
     try:
-        await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
+        await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=replacement)
     except BadRequest as exc:
         log.info("could not remove keyboard of message %s in chat %s: %s", message_id, chat_id, exc)

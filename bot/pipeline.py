@@ -17,6 +17,7 @@ from bot.services import Services
 from bot.talk import message_requester, render_for
 from db.answers import find_answer_by_message, list_answers, replace_answer_text, set_answer
 from db.events import insert_event
+from db.followups import get_open_followup
 from db.people import set_standing
 from db.requests import (
     claim_decision,
@@ -133,7 +134,8 @@ async def deliver_card(svc: Services, bot: Bot, request_id: int) -> None:
     request = get_request(svc.db, request_id)
     text = render_card(svc, request)
     is_open = request["status"] in ("asking", "pending")
-    markup = decision_keyboard(request_id, request["kind"], svc.labels) if is_open else None
+    can_ask = not (request["unreachable"] or request["taken_over_at"] or get_open_followup(svc.db, request_id))
+    markup = decision_keyboard(request_id, request["kind"], svc.labels, can_ask=can_ask) if is_open else None
     if request["card_message_id"] and await edit(bot, request["card_chat_id"], request["card_message_id"], text,
                                                  reply_markup=markup):
         return
@@ -146,6 +148,21 @@ async def refresh_card(svc: Services, bot: Bot, request_id: int) -> None:
     """Redraw a card that was already sent (no-op when it was not sent yet)."""
     if get_request(svc.db, request_id)["card_message_id"]:
         await deliver_card(svc, bot, request_id)
+
+
+def parse_stamp(stamp: str) -> datetime:
+    """Read a stored UTC ISO-8601 timestamp."""
+    return datetime.fromisoformat(stamp)
+
+
+async def resurface_card(svc: Services, bot: Bot, request_id: int) -> None:
+    """Send a request's card again as a new message (back to the top), leaving a pointer on the old one."""
+    request = get_request(svc.db, request_id)
+    if request["card_message_id"]:
+        await edit(bot, request["card_chat_id"], request["card_message_id"],
+                   svc.renderer.render("owner/card_moved.html.j2", id=request_id))
+        svc.db["requests"].update(request_id, {"card_message_id": None})
+    await deliver_card(svc, bot, request_id)
 
 
 async def resend_due_cards(svc: Services, bot: Bot) -> int:
@@ -177,8 +194,20 @@ async def decide(svc: Services, bot: Bot, request_id: int, action: str, actor: d
         return None
     request = get_request(svc.db, request_id)
     insert_event(svc.db, status, now, request_id=request_id, user_id=request["user_id"], actor_id=actor["user_id"])
-    set_standing(svc.db, request["user_id"], {"accepted": "allowed", "blocked": "blocked"}.get(status, "unknown"),
-                 now)
+    standing = {"accepted": "allowed", "blocked": "blocked", "declined": "unknown"}.get(status)
+    if standing:
+        set_standing(svc.db, request["user_id"], standing, now)
     await doors.carry_out(svc, bot, request, status)
     await deliver_card(svc, bot, request_id)
     return get_request(svc.db, request_id)["status"]
+
+
+KNOWN_ACTOR = {"user_id": 0, "first_name": "doorman", "last_name": "(known person)"}
+
+
+async def approve_known(svc: Services, bot: Bot, person: dict, chat_id: int, reply_chat_id: int,
+                        source: str | None) -> None:
+    """Let a known (accepted) person into a chat without questions, and tell the owner in one line."""
+    request = await open_request(svc, bot, kind="join", user_id=person["user_id"], reply_chat_id=reply_chat_id,
+                                 target_chat_id=chat_id, source=source, cannot_ask="known person: not asked")
+    await decide(svc, bot, request["id"], "accept", KNOWN_ACTOR)

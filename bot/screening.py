@@ -11,7 +11,7 @@ from dataclasses import dataclass
 KEY_RE = re.compile(r"^[a-z0-9_]{1,12}$")
 PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 OPEN_STATUSES = frozenset({"asking", "pending"})
-DECISIONS = {"accept": "accepted", "decline": "declined", "block": "blocked"}
+DECISIONS = {"accept": "accepted", "decline": "declined", "block": "blocked", "expire": "expired"}
 MORE_SUFFIX = ":more"
 
 

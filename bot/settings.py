@@ -4,7 +4,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -12,6 +12,7 @@ DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{8,}$")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class SettingsError(ValueError):
@@ -33,6 +34,12 @@ class Settings:
     contact_line: str = ""
     join_answer_timeout: timedelta = timedelta(hours=24)
     join_timeout_policy: str = "keep"
+    auto_approve_known: bool = True
+    snooze_days: int = 3
+    remind_after_days: int = 3
+    expire_after_days: int = 30
+    summary_day: int = 0  # 0 = Monday, as date.weekday() (not JobQueue's 0 = Sunday)
+    summary_time: time = time(9, 0)
 
     @property
     def owner_id(self) -> int:
@@ -76,11 +83,36 @@ def parse_duration(name: str, raw: str) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2) or "s"])
 
 
+def _days(name: str, raw: str, *, minimum: int) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = -1
+    if value < minimum:
+        raise SettingsError(f"{name} must be a whole number of days ≥ {minimum}, got {raw!r}")
+    return value
+
+
 def _choice(name: str, raw: str, allowed: tuple[str, ...]) -> str:
     value = raw.strip().lower()
     if value not in allowed:
         raise SettingsError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
     return value
+
+
+def _weekday(name: str, raw: str) -> int:
+    value = raw.strip().lower()
+    matches = [i for i, day in enumerate(WEEKDAYS) if len(value) >= 3 and day.startswith(value)]
+    if len(matches) != 1:
+        raise SettingsError(f"{name} must be a day of the week (monday .. sunday), got {raw!r}")
+    return matches[0]
+
+
+def _clock_time(name: str, raw: str) -> time:
+    match = re.fullmatch(r"\s*([01]?\d|2[0-3]):([0-5]\d)\s*", raw)
+    if not match:
+        raise SettingsError(f"{name} must be a time of day as HH:MM (24-hour), got {raw!r}")
+    return time(int(match.group(1)), int(match.group(2)))
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -140,6 +172,12 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         decline_silent=_bool("DECLINE_SILENT", env.get("DECLINE_SILENT", "")),
         contact_line=env.get("CONTACT_LINE", "").strip(),
         join_answer_timeout=parse_duration("JOIN_ANSWER_TIMEOUT", env.get("JOIN_ANSWER_TIMEOUT", "") or "24h"),
+        auto_approve_known=_bool("AUTO_APPROVE_KNOWN", env.get("AUTO_APPROVE_KNOWN", "true")),
+        snooze_days=_days("SNOOZE_DAYS", env.get("SNOOZE_DAYS", "") or "3", minimum=1),
+        remind_after_days=_days("REMIND_AFTER_DAYS", env.get("REMIND_AFTER_DAYS", "") or "3", minimum=1),
+        expire_after_days=_days("EXPIRE_AFTER_DAYS", env.get("EXPIRE_AFTER_DAYS", "") or "30", minimum=0),
         join_timeout_policy=_choice("JOIN_TIMEOUT_POLICY", env.get("JOIN_TIMEOUT_POLICY", "") or "keep",
                                     ("keep", "decline")),
+        summary_day=_weekday("SUMMARY_DAY", env.get("SUMMARY_DAY", "") or "monday"),
+        summary_time=_clock_time("SUMMARY_TIME", env.get("SUMMARY_TIME", "") or "09:00"),
     )

@@ -21,6 +21,12 @@ def requester_values(svc: Services, request: dict) -> dict:
             "owner_name": (connection or {}).get("owner_name") or ""}
 
 
+def render_for_person(svc: Services, person: dict, name: str) -> str:
+    """Render a requester template for someone without a request (e.g. an allowed person saying hello)."""
+    return svc.renderer.render(name, first_name=person["first_name"] or "there", contact_line=svc.settings.contact_line,
+                               chat_title=None, kind="direct", owner_name="")
+
+
 def render_for(svc: Services, request: dict, name: str, **extra) -> str:
     """Render a requester template, preferring the request's chat or door override."""
     return svc.renderer.render(svc.template_for(request, name), **requester_values(svc, request), **extra)
@@ -43,4 +49,5 @@ def tell_template(status: str, svc: Services) -> str | None:
     """The requester template for a decision, or None when the decision is silent."""
     if status == "declined" and svc.settings.decline_silent:
         return None
-    return {"accepted": "requester/accepted.html.j2", "declined": "requester/declined.html.j2"}.get(status)
+    return {"accepted": "requester/accepted.html.j2", "declined": "requester/declined.html.j2",
+            "expired": "requester/expired.html.j2"}.get(status)

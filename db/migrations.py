@@ -140,6 +140,13 @@ def m008_create_schedule_state(db: Database) -> None:
 
 
 @migrations()
+def m009_index_for_weekly_stats(db: Database) -> None:
+    """The weekly summary counts requests by when they arrived and when they were decided."""
+    db["requests"].create_index(["created_at"], if_not_exists=True)
+    db["requests"].create_index(["decided_at"], if_not_exists=True)
+
+
+@migrations()
 def m010_create_business_tables(db: Database) -> None:
     """Telegram Business: the owner's connections, chats the owner handles, and owner take-over of a request."""
     db["business_connections"].create(
@@ -161,3 +168,29 @@ def m010_create_business_tables(db: Database) -> None:
     )
     db["requests"].add_column("taken_over_at", str)
     db["requests"].create_index(["business_connection_id", "reply_chat_id"])
+
+
+@migrations()
+def m011_create_followups_and_snoozes(db: Database) -> None:
+    """Follow-up questions (asked by the owner or automatically), reviewers' pending prompts, and snoozes."""
+    db["followups"].create(
+        {
+            "id": int,
+            "request_id": int,
+            "origin": str,  # owner | auto
+            "question": str,
+            "answer": str,
+            "asked_by": int,
+            "asked_at": str,
+            "answered_at": str,
+        },
+        pk="id",
+        not_null={"request_id", "origin", "question", "asked_at"},
+        foreign_keys=[("request_id", "requests", "id")],
+    )
+    db["followups"].create_index(["request_id"])
+    db["owner_prompts"].create(
+        {"chat_id": int, "user_id": int, "request_id": int, "prompt_message_id": int, "created_at": str},
+        pk=("chat_id", "user_id"),
+    )
+    db["requests"].add_column("snoozed_until", str)

@@ -32,3 +32,22 @@ def set_standing(db: Database, user_id: int, standing: str, now: datetime) -> No
         "update people set standing = ?, updated_at = ? where user_id = ?",
         [standing, now.isoformat(timespec="seconds"), user_id],
     )
+
+
+def find_person(db: Database, handle: str) -> dict | None:
+    """Find a known person by numeric id or @username (case-insensitive)."""
+    handle = handle.strip()
+    if handle.lstrip("-").isdigit():
+        return get_person(db, int(handle))
+    rows = db.query("select * from people where lower(username) = lower(?) order by updated_at desc limit 1",
+                    [handle.removeprefix("@")])
+    return next(iter(rows), None)
+
+
+def list_people(db: Database, standing: str | None, limit: int, offset: int) -> tuple[list[dict], int]:
+    """A page of people (optionally of one standing), most recently updated first, with the total count."""
+    where, params = ("where standing = ?", [standing]) if standing else ("where standing != 'unknown'", [])
+    total = db.execute(f"select count(*) from people {where}", params).fetchone()[0]
+    rows = list(db.query(f"select * from people {where} order by updated_at desc, user_id limit ? offset ?",
+                         [*params, limit, offset]))
+    return rows, total

@@ -43,6 +43,16 @@ def get_asking_request_in_chat(db: Database, user_id: int, reply_chat_id: int) -
     return next(iter(rows), None)
 
 
+def get_pending_request_in_chat(db: Database, user_id: int, reply_chat_id: int) -> dict | None:
+    """Return the person's pending (questionnaire done) request answered in this private chat, if any."""
+    rows = db.query(
+        "select * from requests where user_id = ? and reply_chat_id = ? and business_connection_id is null"
+        " and status = 'pending' order by id desc limit 1",
+        [user_id, reply_chat_id],
+    )
+    return next(iter(rows), None)
+
+
 def get_latest_request(db: Database, user_id: int, kind: str) -> dict | None:
     """Return the person's most recent request of that kind, whatever its status."""
     rows = db.query(
@@ -156,3 +166,41 @@ def set_status(db: Database, request_id: int, status: str, note: str | None = No
     if note is not None:
         fields["decision_note"] = note
     db["requests"].update(request_id, fields)
+
+
+def list_requests_of(db: Database, user_id: int) -> list[dict]:
+    """Every request of a person, oldest first."""
+    return list(db.query("select * from requests where user_id = ? order by id", [user_id]))
+
+
+def list_open_requests_of(db: Database, user_id: int) -> list[dict]:
+    """A person's requests still asking or pending."""
+    return list(db.query("select * from requests where user_id = ? and status in ('asking', 'pending') order by id",
+                         [user_id]))
+
+
+def set_snooze(db: Database, request_id: int, until: datetime | None) -> None:
+    """Snooze a pending request's card until a time (None clears it)."""
+    db["requests"].update(request_id, {"snoozed_until": _stamp(until) if until else None})
+
+
+def list_snoozes_due(db: Database, now: datetime) -> list[dict]:
+    """Pending requests whose snooze has run out."""
+    return list(db.query("select * from requests where status = 'pending' and snoozed_until is not null"
+                         " and snoozed_until <= ? order by id", [_stamp(now)]))
+
+
+def list_stale(db: Database, older_than: datetime, limit: int = 20) -> tuple[list[dict], int]:
+    """Pending, not snoozed requests created before `older_than` (oldest first), with the total count."""
+    where = ("from requests r join people p on p.user_id = r.user_id where r.status = 'pending'"
+             " and r.snoozed_until is null and r.created_at < ?")
+    total = db.execute(f"select count(*) {where}", [_stamp(older_than)]).fetchone()[0]
+    rows = list(db.query(f"select r.*, p.first_name, p.last_name, p.username {where} order by r.id limit ?",
+                         [_stamp(older_than), limit]))
+    return rows, total
+
+
+def list_expirable(db: Database, older_than: datetime) -> list[dict]:
+    """Open requests created before `older_than`."""
+    return list(db.query("select * from requests where status in ('asking', 'pending') and created_at < ?"
+                         " order by id", [_stamp(older_than)]))

@@ -100,7 +100,7 @@ def make_app(fake_api, clock):
     built = []
 
     async def factory(settings: Settings, db):
-        app = build_application(settings, db=db, clock=clock, transport=fake_api.transport)
+        app = build_application(settings, db=db, clock=clock, transport=fake_api.transport, backoff=0.01)
         await app.initialize()
         built.append(app)
         return app

@@ -13,7 +13,7 @@ NASTY = "<b>bold</b> & </a> <script>alert(1)</script> &amp;"
 
 async def test_html_in_names_and_answers_arrives_literally(driver, fake_api, db):
     user = fake_api.user(5003, "<b>Eve</b> &", "</a><script>", username="eve_x")
-    await driver.send(user, f"/start")
+    await driver.send(user, "/start")
     await driver.send(user, NASTY)
     await driver.send(user, "why: " + NASTY)
     card = driver.card()

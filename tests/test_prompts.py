@@ -11,7 +11,10 @@ USER_TEXT = "<script>x</script> & </b>"
 PERSON = {"first_name": USER_TEXT, "contact_line": "Mail me & more", "kind": "direct", "chat_title": None,
           "owner_name": USER_TEXT, "choices": ["Met in person", "Other"]}
 CARD = {
-    "id": 7, "bio": None, "no_answer": False, "chat_problem": None, "taken_over": True, "kind_label": "Direct request", "target_chat": None, "user_id": 42, "name": USER_TEXT,
+    "followups": [{"question": USER_TEXT, "answer": USER_TEXT, "origin": "owner"},
+                  {"question": "q", "answer": None, "origin": "auto"}], "snoozed_until": "2026-11-26 09:00",
+    "id": 7, "bio": None, "no_answer": False, "chat_problem": None, "taken_over": True,
+    "kind_label": "Direct request", "target_chat": None, "user_id": 42, "name": USER_TEXT,
     "username": "ada", "language": "en", "source": "pycon25", "opening_note": USER_TEXT,
     "answers": [{"question": "How they found you", "text": USER_TEXT, "edited": True}], "time_taken": "3 min",
     "created_at": "2026-11-23 09:00", "unreachable": "bot was blocked by the user", "decision_note": "note",
@@ -35,7 +38,8 @@ SAMPLES = {
     "owner/already_decided_alert.txt.j2": {"status": "Accepted"},
     "owner/decided_alert.txt.j2": {"status": "Accepted"},
     "owner/pending.html.j2": {"total": 12, "requests": [
-        {"id": 1, "name": USER_TEXT, "username": "u", "kind": "direct", "source": "x", "age": "3 d", "why": USER_TEXT}]},
+        {"id": 1, "name": USER_TEXT, "username": "u", "kind": "direct", "source": "x", "age": "3 d",
+         "why": USER_TEXT}]},
     "owner/card.html.j2": [CARD, {**CARD, "outcome": None, "answers": [], "no_answer": True, "bio": USER_TEXT,
                                   "target_chat": USER_TEXT, "chat_problem": "not an admin"}],
     "owner/business_status.html.j2": [{"enabled": e, "can_reply": c} for e in (True, False) for c in (True, False)],
@@ -45,13 +49,59 @@ SAMPLES = {
     "business/requester/thanks.html.j2": [PERSON, {**PERSON, "owner_name": ""}],
     "business/requester/accepted.html.j2": [PERSON, {**PERSON, "owner_name": ""}],
     "business/requester/declined.html.j2": [PERSON, {**PERSON, "owner_name": ""}],
+    "owner/person_unknown.html.j2": [{"command": "allow", "handle": ""}, {"command": "allow", "handle": USER_TEXT}],
+    "owner/standing_changed.html.j2": [{"name": USER_TEXT, "standing": s, "decided": d}
+                                       for s in ("allowed", "blocked", "unknown") for d in (0, 2)],
+    "owner/people.html.j2": [{"people": [], "total": 0, "page": 1, "pages": 1, "standing": None},
+                             {"people": [{"name": USER_TEXT, "username": "u", "user_id": 4, "standing": "blocked"}],
+                              "total": 30, "page": 2, "pages": 2, "standing": "blocked"}],
+    "owner/history.html.j2": [{"name": USER_TEXT, "username": "u", "user_id": 4, "standing": "allowed", "requests": [
+        {"id": 1, "kind": "join", "status": "accepted", "source": USER_TEXT, "created_at": "x", "decided_at": "y",
+         "decided_by": USER_TEXT}]}, {"name": "n", "username": None, "user_id": 4, "standing": "unknown",
+                                      "requests": []}],
+    "owner/ask_prompt.html.j2": {"id": 3, "name": USER_TEXT},
+    "owner/card_moved.html.j2": {"id": 3},
+    "owner/known_message.html.j2": {"user_id": 5, "name": USER_TEXT, "username": "u", "text": USER_TEXT},
+    "owner/question_sent.html.j2": [{"sent": True, "id": 3}, {"sent": False, "id": 3}],
+    "owner/reminder.html.j2": {"total": 14, "days": 3, "requests": [
+        {"id": 1, "name": USER_TEXT, "kind": "join", "source": USER_TEXT, "age": "4 d"}]},
+    "owner/snoozed_alert.txt.j2": [{"days": 1}, {"days": 3}],
+    "requester/expired.html.j2": PERSON,
+    "requester/followup_received.html.j2": PERSON,
+    "requester/owner_question.html.j2": [{**PERSON, "question": USER_TEXT},
+                                         {**PERSON, "kind": "business", "question": USER_TEXT}],
     "owner/chat_status.html.j2": [{"state": s, "title": USER_TEXT, "pending": 2}
                                   for s in ("screening", "missing_right", "removed")],
     "owner/chats.html.j2": [{"chats": []}, {"chats": [
         {"title": USER_TEXT, "chat_id": -100, "ok": False, "problem": "not admin", "pending": 1, "asking": 2}]}],
     "owner/links.html.j2": [
         {"error": e, "source": "pycon", "chats": [{"chat_id": -1, "title": USER_TEXT}], "title": USER_TEXT,
-         "link": "https://t.me/+abc", "detail": USER_TEXT} for e in (None, "usage", "no_chat", "which_chat", "telegram")],
+         "link": "https://t.me/+abc", "detail": USER_TEXT}
+        for e in (None, "usage", "no_chat", "which_chat", "telegram")],
+    "owner/weekly_summary.html.j2": [
+        {"so_far": False, "first_day": "Mon 16 Nov 2026", "last_day": "Sun 22 Nov 2026", "until": "00:00",
+         "timezone": "Europe/Berlin", "more_chats": 2, "pending_total": 9,
+         **{k: {"value": "3", "before": "1", "trend": "↑"}
+            for k in ("received", "decided", "still_open", "acceptance", "median", "never_answered")},
+         "kinds": [{"kind": k, "value": "1", "before": "1", "trend": "="} for k in ("join", "direct", "business")],
+         "outcomes": [{"outcome": o, "value": "0", "before": "2", "trend": "↓"}
+                      for o in ("accepted", "declined", "blocked", "expired", "withdrawn")],
+         "chats": [{"name": USER_TEXT, "value": "2", "before": "0", "trend": "↑"}],
+         "sources": [{"name": USER_TEXT, "value": "2", "before": "0", "trend": "↑"}],
+         "choices": [{"name": USER_TEXT, "value": "2", "before": "2", "trend": "="}],
+         "oldest": [{"id": 7, "name": USER_TEXT, "kind": "join", "since": "02 Nov", "age": "3 d 2 h"}]},
+        {"so_far": True, "first_day": "Mon 23 Nov 2026", "last_day": "Wed 25 Nov 2026", "until": "14:05",
+         "timezone": "UTC", "more_chats": 0, "pending_total": 0, "kinds": [], "outcomes": [], "chats": [],
+         "sources": [], "choices": [], "oldest": [],
+         **{k: {"value": "—", "before": "—", "trend": ""}
+            for k in ("received", "decided", "still_open", "acceptance", "median", "never_answered")}},
+    ],
+    "owner/stats.html.j2": [
+        {"usage": False, "max_weeks": 52, "timezone": "Europe/Berlin", "weeks": [
+            {"week": "16 Nov", "received": 8, "accepted": 2, "declined": 2, "open": 5, "rate": "33%",
+             "median": "1h"}]},
+        {"usage": True, "max_weeks": 52, "timezone": "", "weeks": []},
+    ],
 }
 CASES = [(name, values) for name, sample in sorted(SAMPLES.items())
          for values in (sample if isinstance(sample, list) else [sample])]

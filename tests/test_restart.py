@@ -31,8 +31,9 @@ async def test_card_due_when_the_bot_stopped_is_sent_once_on_the_next_start(make
     first = Driver(await make_app(settings, db), fake_api)
     await first.send(stranger, "/start")
     await first.send(stranger, "Read your blog post on SQLite WAL mode")
-    # Telegram fails while the card is sent: the bot goes down between the last answer and the card.
-    fake_api.fail_next("sendMessage", error_code=502, description="Bad Gateway",
+    # Telegram fails the card send and all 3 retries: the bot goes down between the last
+    # answer and the card.
+    fake_api.fail_next("sendMessage", error_code=502, description="Bad Gateway", times=4,
                        when=lambda params: params.get("chat_id") == OWNER)
     await first.send(stranger, "Want to ask about checkpoints")
     assert requests(db)[0]["status"] == "pending" and requests(db)[0]["card_message_id"] is None

@@ -22,7 +22,8 @@ async def test_pending_lists_waiting_requests_with_working_buttons(driver, fake_
         requests(db)[1]["card_message_id"])]
     assert "Accepted" in card["text"] and not card.get("reply_markup"), "the card itself is edited too"
     redrawn = [m for m in fake_api.sent_to(OWNER) if m["message_id"] == listing["message_id"]][0]
-    assert "Waiting for you: 2" in redrawn["text"] and "v1:accept:2" not in str(redrawn["reply_markup"])
+    assert redrawn["text"] == listing["text"], "the list's text stays"
+    assert "v1:accept:2" not in str(redrawn["reply_markup"]) and "v1:accept:3" in str(redrawn["reply_markup"])
 
 
 async def test_pending_with_nothing_waiting(driver, owner):

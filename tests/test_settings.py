@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from datetime import time
 
 import pytest
 
@@ -63,3 +64,24 @@ def test_python_m_bot_exits_2_with_one_line_and_no_traceback(env, variable, tmp_
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and variable in lines[0] and "Traceback" not in result.stderr
     assert "ABCDEFGHIJ" not in result.stderr
+
+
+def test_weekly_summary_day_and_time():
+    default = load_settings(GOOD, dotenv=None)
+    assert (default.summary_day, default.summary_time) == (0, time(9, 0)), "Monday 09:00"
+    custom = load_settings({**GOOD, "SUMMARY_DAY": " Sunday ", "SUMMARY_TIME": "18:30"}, dotenv=None)
+    assert (custom.summary_day, custom.summary_time) == (6, time(18, 30))
+    assert load_settings({**GOOD, "SUMMARY_DAY": "fri", "SUMMARY_TIME": "7:05"}, dotenv=None).summary_day == 4
+
+
+@pytest.mark.parametrize("env, variable", [
+    ({**GOOD, "SUMMARY_DAY": "someday"}, "SUMMARY_DAY"),
+    ({**GOOD, "SUMMARY_DAY": "t"}, "SUMMARY_DAY"),
+    ({**GOOD, "SUMMARY_DAY": "1"}, "SUMMARY_DAY"),
+    ({**GOOD, "SUMMARY_TIME": "9am"}, "SUMMARY_TIME"),
+    ({**GOOD, "SUMMARY_TIME": "24:00"}, "SUMMARY_TIME"),
+    ({**GOOD, "SUMMARY_TIME": "09:60"}, "SUMMARY_TIME"),
+])
+def test_bad_summary_settings_name_the_variable(env, variable):
+    with pytest.raises(SettingsError, match=variable):
+        load_settings(env, dotenv=None)

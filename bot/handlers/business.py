@@ -15,6 +15,7 @@ from telegram.ext import (
 
 from bot import pipeline
 from bot.cards import full_name
+from bot.followups import receive_followup_answer
 from bot.handlers.common import person_from_user, services
 from bot.services import Services
 from db.business import get_connection, get_latest_business_request, mark_owner_spoke, owner_spoke, upsert_connection
@@ -90,6 +91,9 @@ async def screen_business_message(update: Update, context: ContextTypes.DEFAULT_
         else:
             await pipeline.message_requester(svc, context.bot, latest,
                                              pipeline.render_for(svc, latest, "requester/text_only.html.j2"))
+        return
+    if latest is not None and latest["status"] == "pending" and text \
+            and await receive_followup_answer(svc, context.bot, latest, text):
         return
     if latest is not None:
         # Pending, decided or taken over: the bot stays silent in this chat from now on.

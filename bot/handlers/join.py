@@ -37,6 +37,10 @@ async def screen_join_request(update: Update, context: ContextTypes.DEFAULT_TYPE
         except TelegramError as exc:
             log.info("could not decline blocked user %s: %s", person["user_id"], exc)
         return
+    if person["standing"] == "allowed" and svc.settings.auto_approve_known:
+        await pipeline.approve_known(svc, context.bot, person, join.chat.id, join.user_chat_id,
+                                     source=join.invite_link.name if join.invite_link else None)
+        return
     existing = get_open_join_request(svc.db, person["user_id"], join.chat.id)
     if existing is not None:
         insert_event(svc.db, "join_repeated", now, request_id=existing["id"], user_id=person["user_id"])
@@ -132,11 +136,6 @@ async def create_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             insert_event(svc.db, "link_created", svc.now(), actor_id=update.effective_user.id,
                          detail=f"{target['chat_id']} {source}")
     await update.effective_message.reply_text(svc.renderer.render("owner/links.html.j2", **values))
-
-
-async def sweep_deadlines(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Periodic job: close questionnaires whose answer deadline (a row) has passed."""
-    await pipeline.handle_overdue(services(context), context.bot)
 
 
 def register(app: Application) -> None:

@@ -12,13 +12,15 @@ from telegram.ext import (
 
 from bot import pipeline
 from bot.callbacks import decode, pattern
+from bot.cards import full_name
+from bot.followups import receive_followup_answer
 from bot.handlers.common import person_from_user, services
 from bot.outbox import drop_keyboard
-from bot.screening import clean_payload
-from bot.talk import message_requester, render_for
+from bot.screening import clean_payload, shorten
+from bot.talk import message_requester, render_for, render_for_person
 from db.events import insert_event
 from db.people import upsert_person
-from db.requests import get_asking_request_in_chat, get_latest_request, get_request
+from db.requests import get_asking_request_in_chat, get_latest_request, get_pending_request_in_chat, get_request
 
 # Business messages also match plain message filters: keep them out of the private-chat door.
 PRIVATE = filters.ChatType.PRIVATE & ~filters.UpdateType.BUSINESS_MESSAGES
@@ -67,6 +69,9 @@ async def start_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if asking:
         await pipeline.ask(svc, context.bot, asking)
         return
+    if person["standing"] == "allowed":
+        await update.effective_message.reply_text(render_for_person(svc, person, "requester/accepted.html.j2"))
+        return
     if await _answer_known(update, context, person):
         return
     payload = context.args[0] if context.args else None
@@ -95,6 +100,16 @@ async def receive_message(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             await pipeline.receive_text(svc, context.bot, asking, text, message.message_id)
         else:
             await message_requester(svc, context.bot, asking, render_for(svc, asking, "requester/text_only.html.j2"))
+        return
+    pending = get_pending_request_in_chat(svc.db, person["user_id"], update.effective_chat.id)
+    if pending and text and await receive_followup_answer(svc, context.bot, pending, text):
+        return
+    if person["standing"] == "allowed":
+        # Known people are let through: the owner sees what they wrote, no questionnaire.
+        insert_event(svc.db, "known_message", svc.now(), user_id=person["user_id"], detail=(text or "")[:200])
+        await context.bot.send_message(svc.settings.card_chat_id, svc.renderer.render(
+            "owner/known_message.html.j2", name=full_name(person), username=person["username"],
+            user_id=person["user_id"], text=shorten(text or "", 3000)))
         return
     if await _answer_known(update, context, person):
         insert_event(svc.db, "message_while_known", svc.now(), user_id=person["user_id"], detail=(text or "")[:200])

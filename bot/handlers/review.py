@@ -1,16 +1,21 @@
 """Reviewers: decision buttons on cards and lists, /pending and /help. Everything checks the presser first."""
 
-from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from datetime import timedelta
+
+from telegram import ForceReply, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import pipeline
 from bot.callbacks import DECISION_ACTIONS, decode, pattern
-from bot.cards import render_pending
+from bot.cards import full_name, render_pending
+from bot.followups import relay_owner_question
 from bot.handlers.common import person_from_user, services
-from bot.keyboards import pending_keyboard
-from bot.outbox import edit
+from bot.keyboards import pending_keyboard, without_requests
+from bot.outbox import drop_keyboard
+from bot.services import get_services
 from db.events import insert_event
-from db.requests import get_request
+from db.followups import pop_owner_prompt, set_owner_prompt
+from db.requests import get_request, set_snooze
 
 
 async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -64,14 +69,81 @@ async def decide_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     request = get_request(svc.db, data.request_id)
     message = query.message
     if message is not None and message.message_id != request["card_message_id"]:
-        # Pressed on a /pending list: redraw the list so the decided row disappears.
-        text, shown = render_pending(svc.renderer, svc.db, svc.settings, svc.now())
-        await edit(context.bot, message.chat_id, message.message_id, text,
-                   reply_markup=pending_keyboard(shown, svc.labels))
+        # Pressed on a list (/pending, a reminder, the weekly summary): drop that request's row, keep the text.
+        markup = without_requests(message.reply_markup, {request["id"]})
+        await drop_keyboard(context.bot, message.chat_id, message.message_id, markup)
+
+
+async def _reviewer_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict | None:
+    """The open request a reviewer's press refers to; None (and the press answered) otherwise."""
+    svc = services(context)
+    query = update.callback_query
+    if not svc.settings.is_reviewer(query.from_user.id):
+        insert_event(svc.db, "refused_press", svc.now(), user_id=query.from_user.id, detail=query.data)
+        await query.answer(svc.renderer.render("owner/not_reviewer_alert.txt.j2"), show_alert=True)
+        return None
+    data = decode(query.data)
+    request = get_request(svc.db, data.request_id) if data else None
+    if request is None or request["status"] not in ("asking", "pending"):
+        status = request["status"] if request else ""
+        await query.answer(svc.renderer.render("owner/already_decided_alert.txt.j2",
+                                               status=svc.labels["outcome"].get(status, status)))
+        return None
+    return request
+
+
+async def start_asking_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers Ask more: asks the reviewer to type one question (as a reply, so group privacy mode lets it in)."""
+    svc = services(context)
+    query = update.callback_query
+    request = await _reviewer_press(update, context)
+    if request is None:
+        return
+    await query.answer()
+    person = svc.db["people"].get(request["user_id"])
+    prompt = await context.bot.send_message(
+        query.message.chat_id, svc.renderer.render("owner/ask_prompt.html.j2", id=request["id"],
+                                                   name=full_name(person)),
+        reply_markup=ForceReply(selective=True, input_field_placeholder="Your question"))
+    set_owner_prompt(svc.db, query.message.chat_id, query.from_user.id, request["id"], prompt.message_id, svc.now())
+
+
+async def capture_owner_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers a reviewer's text: the question after Ask more is relayed; otherwise help (in the bot chat)."""
+    svc = services(context)
+    message = update.effective_message
+    prompt = pop_owner_prompt(svc.db, message.chat_id, message.from_user.id)
+    if prompt is not None:
+        sent = await relay_owner_question(svc, context.bot, prompt["request_id"], message.text,
+                                          message.from_user.id)
+        await message.reply_text(svc.renderer.render("owner/question_sent.html.j2", sent=sent,
+                                                     id=prompt["request_id"]))
+    elif message.chat.type == message.chat.PRIVATE:
+        await message.reply_text(svc.renderer.render(
+            "owner/help.html.j2", review_chat=svc.settings.review_chat_id is not None))
+
+
+async def snooze_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers Later: snoozes the card for SNOOZE_DAYS; it comes back as a new message then."""
+    svc = services(context)
+    request = await _reviewer_press(update, context)
+    if request is None:
+        return
+    days = svc.settings.snooze_days
+    set_snooze(svc.db, request["id"], svc.now() + timedelta(days=days))
+    insert_event(svc.db, "snoozed", svc.now(), request_id=request["id"], actor_id=update.callback_query.from_user.id)
+    await update.callback_query.answer(svc.renderer.render("owner/snoozed_alert.txt.j2", days=days))
+    await pipeline.refresh_card(svc, context.bot, request["id"])
 
 
 def register(app: Application) -> None:
-    """Register reviewer commands and decision buttons (before the requester door, which takes all text)."""
+    """Register reviewer commands, card buttons and reviewers' typed questions (before the requester door)."""
+    svc = get_services(app.bot_data)
     app.add_handler(CommandHandler("help", show_help))
     app.add_handler(CommandHandler("pending", list_pending))
     app.add_handler(CallbackQueryHandler(decide_request, pattern=pattern(*DECISION_ACTIONS)))
+    app.add_handler(CallbackQueryHandler(start_asking_more, pattern=pattern("ask")))
+    app.add_handler(CallbackQueryHandler(snooze_request, pattern=pattern("later")))
+    reviewers = filters.User(user_id=list(svc.settings.reviewers))
+    app.add_handler(MessageHandler(
+        reviewers & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, capture_owner_text))

@@ -772,6 +772,19 @@ class FakeBotAPI:
                                                **self._content(text, caption, photo, sticker, voice, document)})
             return self._push("message", message)
 
+    def group_message(self, user: dict | int, chat_id: int, text: str, *, reply_to: int | None = None) -> dict:
+        """The user writes in a registered group, optionally replying to a message there; returns the update."""
+        with self.lock:
+            user = self._user(user)
+            group = self._group({"chat_id": chat_id})
+            payload = {"from": user, "chat": self._chat_json(group), **self._content(text, None, *[False] * 4)}
+            if reply_to is not None:
+                replied = self.messages.get(chat_id, {}).get(reply_to)
+                if replied is None:
+                    raise ValueError(f"no message {reply_to} in chat {chat_id} to reply to")
+                payload["reply_to_message"] = public(replied)
+            return self._push("message", self._store(chat_id, payload))
+
     def edit_private_message(self, user: dict | int, message_id: int, text: str) -> dict:
         """The user edits one of their private messages; returns the "edited_message" update."""
         with self.lock:

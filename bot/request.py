@@ -1,0 +1,53 @@
+"""HTTP requests to the Bot API, retried with backoff when the network or Telegram's servers fail."""
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.request import HTTPXRequest
+
+log = logging.getLogger(__name__)
+_AT_MOST_ONCE: ContextVar[bool] = ContextVar("doorman_at_most_once", default=False)
+
+
+@contextmanager
+def at_most_once() -> Iterator[None]:
+    """Within this block, Bot API calls are not retried: for sends that must never arrive twice."""
+    token = _AT_MOST_ONCE.set(True)
+    try:
+        yield
+    finally:
+        _AT_MOST_ONCE.reset(token)
+
+
+class RetryingRequest(HTTPXRequest):
+    """HTTPXRequest that repeats a call after a network error, a timeout or a 5xx, up to `retries` times.
+
+    Telegram gives no idempotency key: a timeout after Telegram processed a send means the retry sends it
+    twice. A duplicate question or card is a far smaller harm than a lost one, so sends are retried too.
+    Sends that must never arrive twice (the weekly summary) run inside `at_most_once()`.
+    RetryAfter (429) is left to AIORateLimiter, which waits exactly as long as Telegram asks.
+    """
+
+    def __init__(self, *, retries: int = 3, backoff: float = 0.5, **kwargs):
+        super().__init__(**kwargs)
+        self.retries, self.backoff = retries, backoff
+
+    async def post(self, url: str, request_data=None, **timeouts):
+        """POST to the Bot API, retrying transient failures with exponential backoff."""
+        method = url.rsplit("/", 1)[-1]
+        for attempt in range(self.retries + 1):
+            try:
+                return await super().post(url, request_data, **timeouts)
+            except (RetryAfter, BadRequest, Forbidden, InvalidToken):
+                raise
+            except NetworkError as exc:  # TimedOut is a NetworkError too; 5xx arrive as NetworkError
+                if attempt == self.retries or _AT_MOST_ONCE.get():
+                    raise
+                delay = self.backoff * 2**attempt
+                log.warning("%s failed (%s); retry %d/%d in %.1f s", method, exc, attempt + 1, self.retries, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")

@@ -1,0 +1,58 @@
+"""Follow-up questions after the questionnaire: one the owner types (Ask more) or one asked automatically."""
+
+from datetime import datetime
+
+from sqlite_utils import Database
+
+
+def _stamp(now: datetime) -> str:
+    return now.isoformat(timespec="seconds")
+
+
+def insert_followup(db: Database, request_id: int, origin: str, question: str, *, asked_by: int | None,
+                    now: datetime) -> int:
+    """Record a follow-up question sent to the requester and return its id."""
+    return db["followups"].insert(
+        {"request_id": request_id, "origin": origin, "question": question, "asked_by": asked_by,
+         "asked_at": _stamp(now)}).last_pk
+
+
+def get_open_followup(db: Database, request_id: int) -> dict | None:
+    """The request's follow-up still waiting for an answer, if any."""
+    rows = db.query("select * from followups where request_id = ? and answered_at is null order by id desc limit 1",
+                    [request_id])
+    return next(iter(rows), None)
+
+
+def answer_followup(db: Database, followup_id: int, answer: str, now: datetime) -> bool:
+    """Store the requester's answer to a follow-up (only the first answer counts)."""
+    cursor = db.execute("update followups set answer = ?, answered_at = ? where id = ? and answered_at is null",
+                        [answer, _stamp(now), followup_id])
+    return cursor.rowcount == 1
+
+
+def list_followups(db: Database, request_id: int) -> list[dict]:
+    """Every follow-up of a request, oldest first."""
+    return list(db.query("select * from followups where request_id = ? order by id", [request_id]))
+
+
+def count_followups(db: Database, request_id: int, origin: str) -> int:
+    """How many follow-ups of that origin a request had."""
+    return db.execute("select count(*) from followups where request_id = ? and origin = ?",
+                      [request_id, origin]).fetchone()[0]
+
+
+def set_owner_prompt(db: Database, chat_id: int, user_id: int, request_id: int, prompt_message_id: int,
+                     now: datetime) -> None:
+    """Remember that this reviewer's next message in this chat is a question for that request."""
+    db["owner_prompts"].upsert(
+        {"chat_id": chat_id, "user_id": user_id, "request_id": request_id, "prompt_message_id": prompt_message_id,
+         "created_at": _stamp(now)}, pk=("chat_id", "user_id"))
+
+
+def pop_owner_prompt(db: Database, chat_id: int, user_id: int) -> dict | None:
+    """Take (and forget) the reviewer's pending Ask-more prompt in this chat, if any."""
+    rows = list(db.query("select * from owner_prompts where chat_id = ? and user_id = ?", [chat_id, user_id]))
+    if rows:
+        db.execute("delete from owner_prompts where chat_id = ? and user_id = ?", [chat_id, user_id])
+    return rows[0] if rows else None
