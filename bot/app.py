@@ -65,7 +65,7 @@ def build_application(
     db: Database | None = None,
     clock: Callable[[], datetime] = utc_now,
     transport: httpx.AsyncBaseTransport | None = None,
-    rate_limiter: bool = True,
+    rate_limiter: bool | AIORateLimiter = True,
     retries: int = 3,
     backoff: float = 0.5,
 ) -> Application:
@@ -84,7 +84,9 @@ def build_application(
     builder = builder.request(RetryingRequest(retries=retries, backoff=backoff, connection_pool_size=64, **http))
     builder = builder.get_updates_request(HTTPXRequest(read_timeout=30.0, **http))
     builder = builder.concurrent_updates(PerSenderProcessor())
-    if rate_limiter:
+    if isinstance(rate_limiter, AIORateLimiter):
+        builder = builder.rate_limiter(rate_limiter)
+    elif rate_limiter:
         # Telegram: ~30 messages/s overall, ~20/min per group; a 429 is waited out (max_retries, not the
         # default 0 that re-raises RetryAfter).
         builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1,

@@ -85,6 +85,8 @@ def card_values(db: Database, request: dict, questions: tuple[Question, ...], se
         "bio": shorten(request["bio"], 300) if request.get("bio") else None,
         "no_answer": bool(request.get("timed_out_at")),
         "taken_over": bool(request.get("taken_over_at")),
+        # A send was attempted but never recorded: the process died mid-send, a copy may already be there.
+        "maybe_duplicate": bool(request.get("card_attempted_at") and not request.get("card_message_id")),
         "followups": [
             {"question": shorten(f["question"], note_cap), "answer": shorten(f["answer"], note_cap) if f["answer"]
              else None, "origin": f["origin"]} for f in list_followups(db, request["id"])],

@@ -83,6 +83,10 @@ async def open_request(svc: Services, bot: Bot, *, kind: str, user_id: int, repl
 
 async def receive_text(svc: Services, bot: Bot, request: dict, text: str, message_id: int) -> None:
     """Store a typed answer to the current question, then ask the next one or finish."""
+    if find_answer_by_message(svc.db, request["id"], message_id):
+        # The same message again (re-delivered after a crash): it already answered; ask what is next.
+        await ask(svc, bot, request)
+        return
     step = current_step(svc, request)
     if step.kind == "done":
         await finish(svc, bot, request)
@@ -111,6 +115,8 @@ async def receive_pick(svc: Services, bot: Bot, request: dict, question_key: str
     """Store a quick-reply choice if it answers the current question; return the answered step or None."""
     step = current_step(svc, request)
     if step.kind != "ask" or step.question.key != question_key:
+        if list_answers(svc.db, request["id"]).get(question_key, {}).get("choice") == choice_key:
+            await ask(svc, bot, request)  # the same tap again (re-delivered after a crash): ask what is next
         return None
     choice = step.question.choice(choice_key)
     if choice is None:
@@ -131,6 +137,11 @@ async def finish(svc: Services, bot: Bot, request: dict, *, thank: bool = True) 
 
 async def deliver_card(svc: Services, bot: Bot, request_id: int) -> None:
     """Send the request's card to the reviewers, or refresh it in place if it was sent already."""
+    async with svc.card_lock(request_id):
+        await _deliver_card(svc, bot, request_id)
+
+
+async def _deliver_card(svc: Services, bot: Bot, request_id: int) -> None:
     request = get_request(svc.db, request_id)
     text = render_card(svc, request)
     is_open = request["status"] in ("asking", "pending")
@@ -139,6 +150,8 @@ async def deliver_card(svc: Services, bot: Bot, request_id: int) -> None:
     if request["card_message_id"] and await edit(bot, request["card_chat_id"], request["card_message_id"], text,
                                                  reply_markup=markup):
         return
+    if not request["card_message_id"]:
+        svc.db["requests"].update(request_id, {"card_attempted_at": svc.now().isoformat(timespec="seconds")})
     message = await bot.send_message(svc.settings.card_chat_id, text, reply_markup=markup)
     set_card(svc.db, request_id, message.chat_id, message.message_id, svc.now())
     insert_event(svc.db, "card_sent", svc.now(), request_id=request_id, user_id=request["user_id"])

@@ -45,7 +45,9 @@ class RetryingRequest(HTTPXRequest):
             except (RetryAfter, BadRequest, Forbidden, InvalidToken):
                 raise
             except NetworkError as exc:  # TimedOut is a NetworkError too; 5xx arrive as NetworkError
-                if attempt == self.retries or _AT_MOST_ONCE.get():
+                # PTB wraps non-HTTP failures (e.g. a closed event loop at shutdown) the same way: not transient.
+                unknown = str(exc).startswith("Unknown error in HTTP implementation")
+                if attempt == self.retries or _AT_MOST_ONCE.get() or unknown:
                     raise
                 delay = self.backoff * 2**attempt
                 log.warning("%s failed (%s); retry %d/%d in %.1f s", method, exc, attempt + 1, self.retries, delay)

@@ -1,7 +1,9 @@
 """What handlers need, built once and reached through app.bot_data (never imported as globals)."""
 
+import asyncio
+import contextlib
 import tomllib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -30,6 +32,18 @@ class Services:
     labels: dict
     clock: Callable[[], datetime] = field(default=utc_now)
     _chat_questions: dict = field(default_factory=dict)
+    _card_locks: dict = field(default_factory=dict)
+
+    @contextlib.asynccontextmanager
+    async def card_lock(self, request_id: int) -> AsyncIterator[None]:
+        """Serialise sending/editing one request's card (an answer and the start-up catch-up may race)."""
+        lock = self._card_locks.setdefault(request_id, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and not getattr(lock, "_waiters", None):
+                self._card_locks.pop(request_id, None)
 
     def now(self) -> datetime:
         """The current time (UTC); tests inject their own clock."""

@@ -194,3 +194,9 @@ def m011_create_followups_and_snoozes(db: Database) -> None:
         pk=("chat_id", "user_id"),
     )
     db["requests"].add_column("snoozed_until", str)
+
+
+@migrations()
+def m012_add_card_attempted_at(db: Database) -> None:
+    """When a card send was last attempted, so a card re-sent after a crash can say an earlier copy may exist."""
+    db["requests"].add_column("card_attempted_at", str)

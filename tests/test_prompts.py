@@ -13,7 +13,7 @@ PERSON = {"first_name": USER_TEXT, "contact_line": "Mail me & more", "kind": "di
 CARD = {
     "followups": [{"question": USER_TEXT, "answer": USER_TEXT, "origin": "owner"},
                   {"question": "q", "answer": None, "origin": "auto"}], "snoozed_until": "2026-11-26 09:00",
-    "id": 7, "bio": None, "no_answer": False, "chat_problem": None, "taken_over": True,
+    "id": 7, "bio": None, "no_answer": False, "chat_problem": None, "taken_over": True, "maybe_duplicate": True,
     "kind_label": "Direct request", "target_chat": None, "user_id": 42, "name": USER_TEXT,
     "username": "ada", "language": "en", "source": "pycon25", "opening_note": USER_TEXT,
     "answers": [{"question": "How they found you", "text": USER_TEXT, "edited": True}], "time_taken": "3 min",

@@ -46,3 +46,28 @@ async def test_card_due_when_the_bot_stopped_is_sent_once_on_the_next_start(make
     assert len(cards) == 1
     assert requests(db)[0]["card_message_id"] == cards[0]["message_id"]
     await second_app.shutdown()
+
+
+async def test_an_answer_redelivered_after_a_crash_is_not_stored_twice(driver, fake_api, db, stranger):
+    await driver.send(stranger, "/start")
+    answer = await driver.send(stranger, "From your Rust newsletter")
+    # The process died after storing the answer but before recording the update as handled: Telegram
+    # delivers it again after the restart.
+    db.execute("delete from processed_updates where update_id = ?", [answer["update_id"]])
+    await driver.feed(answer)
+    answers = list_answers(db, 1)
+    assert list(answers) == ["how"] and answers["how"]["text"] == "From your Rust newsletter"
+    assert "Why would you like to connect?" in driver.last(stranger["id"])["text"], "it asks what is next"
+
+
+async def test_a_tap_redelivered_after_a_crash_asks_what_is_next(driver, fake_api, db, stranger):
+    await driver.send(stranger, "/start")
+    first = driver.last(stranger["id"])
+    tap = await driver.press(stranger, stranger["id"], first["message_id"], "v1:pick:1:how.met")
+    db.execute("delete from processed_updates where update_id = ?", [tap["update_id"]])
+    fake_api.callback_queries[tap["callback_query"]["id"]]["answered"] = False
+    before = len(fake_api.sent_to(stranger["id"]))
+    await driver.feed(tap)
+    assert len(fake_api.sent_to(stranger["id"])) == before + 1
+    assert "tell me a bit more" in driver.last(stranger["id"])["text"]
+    assert list(list_answers(db, 1)) == ["how"]

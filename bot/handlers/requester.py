@@ -95,6 +95,9 @@ async def receive_message(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     text = message.text or message.caption
     asking = get_asking_request_in_chat(svc.db, person["user_id"], update.effective_chat.id)
+    if asking and asking["opening_message_id"] == message.message_id:
+        await pipeline.ask(svc, context.bot, asking)  # the opening message re-delivered after a crash
+        return
     if asking:
         if text:
             await pipeline.receive_text(svc, context.bot, asking, text, message.message_id)

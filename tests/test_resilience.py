@@ -1,0 +1,82 @@
+"""A flaky network: 200 requesters through full conversations at a 20 % fault rate lose and double nothing."""
+
+import asyncio
+import random
+
+from conftest import OWNER, Driver
+from telegram.ext import AIORateLimiter
+
+from bot.app import build_application
+from bot.upkeep import run_upkeep
+from db.answers import list_answers
+
+PEOPLE = 200
+
+
+async def converse(driver: Driver, api, user: dict) -> None:
+    """One requester, behaving like a person: if the bot seems not to have answered, they say /start again."""
+    async def until(check, then_retry):
+        for _ in range(6):
+            found = check()
+            if found:
+                return found
+            await then_retry()
+        raise AssertionError(f"{user['first_name']} got stuck: {[m['text'] for m in api.sent_to(user['id'])]}")
+
+    def question(text):
+        return lambda: next((m for m in reversed(api.sent_to(user["id"])) if text in m["text"]), None)
+
+    async def restart():
+        await driver.send(user, "/start")
+
+    await driver.send(user, "/start")
+    first = await until(question("How did you find me?"), restart)
+    await driver.press(user, user["id"], first["message_id"], driver.button(first, "v1:pick:"))
+    await until(question("tell me a bit more"), restart)
+    await driver.send(user, f"At the meetup, said {user['first_name']}")
+    await until(question("Why would you like"), restart)
+    await driver.send(user, f"{user['first_name']} wants to talk shop")
+    await until(question("Thank you!"), restart)
+
+
+async def test_two_hundred_conversations_at_a_twenty_percent_fault_rate(settings, db, fake_api, clock):
+    owner = fake_api.user(OWNER, "Olga")
+    fake_api.private_message(owner, "/start")
+    # The real rate limiter (so 429s are waited out and retried) with Telegram's throughput limits lifted,
+    # to keep the test fast; the limits themselves are measured in bench/raid.py.
+    app = build_application(settings, db=db, clock=clock, transport=fake_api.transport, retries=5, backoff=0.01,
+                            rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=5))
+    await app.initialize()
+    driver = Driver(app, fake_api)
+    people = [fake_api.user(20_000 + i, f"P{i:03d}") for i in range(PEOPLE)]
+    fake_api.inject_faults(0.2, seed=7)
+    await asyncio.gather(*(converse(driver, fake_api, p) for p in people))
+
+    # Cards whose every retry failed are re-sent by the periodic upkeep, as after a restart.
+    await run_upkeep(app.bot_data["doorman.services"], app.bot)
+    requests = list(db.query("select * from requests order by user_id"))
+    assert [r["user_id"] for r in requests] == [p["id"] for p in people], "one request per person"
+    assert all(r["status"] == "pending" and r["card_message_id"] for r in requests)
+    for request, person in zip(requests, people, strict=True):
+        answers = list_answers(db, request["id"])
+        assert answers["how"]["choice"] == "met"
+        assert answers["how:more"]["text"] == f"At the meetup, said {person['first_name']}"
+        assert answers["why"]["text"] == f"{person['first_name']} wants to talk shop"
+    cards = [m for m in fake_api.sent_to(OWNER) if "v1:accept:" in str(m.get("reply_markup"))]
+    assert sorted(int(c["text"].split()[0].lstrip("#")) for c in cards) == sorted(r["id"] for r in requests), \
+        "exactly one card per request"
+
+    random.Random(3).shuffle(cards)
+    await asyncio.gather(*(driver.press(owner, OWNER, card["message_id"], driver.button(card, "v1:accept:"))
+                           for card in cards))
+    await run_upkeep(app.bot_data["doorman.services"], app.bot)
+    fake_api.inject_faults(0)
+    statuses = {r["status"] for r in db.query("select status from requests")}
+    assert statuses == {"accepted"}
+    assert db.execute("select count(*) from events where kind = 'accepted'").fetchone()[0] == PEOPLE
+    for person in people:
+        told = [m for m in fake_api.sent_to(person["id"]) if "your request was accepted" in m["text"]]
+        assert len(told) == 1, f"{person['first_name']} was told {len(told)} times"
+    faults = [c for c in fake_api.calls if not c.ok]
+    assert len(faults) > 200, "the faults really happened"
+    await app.shutdown()
