@@ -8,6 +8,7 @@ from bot.render import Renderer, fits
 from bot.screening import MORE_SUFFIX, Question, shorten
 from bot.services import Services
 from bot.settings import Settings
+from bot.suggest import assessment_for
 from db.answers import list_answers
 from db.chats import get_chat
 from db.followups import list_followups
@@ -114,12 +115,29 @@ def card_values(db: Database, request: dict, questions: tuple[Question, ...], se
     }
 
 
+FLAG_TAGS = {"generic": "template note", "pitch": "sales pitch", "creepy": "tracking", "vague": "vague"}
+
+
+def suggestion_values(svc: Services, request: dict) -> dict | None:
+    """The assessment's line for the card: summary, suggested action and why, flags with the phrase behind
+    each, and a source mismatch — None while there is nothing to assess."""
+    if not list_answers(svc.db, request["id"]) and not request.get("opening_note"):
+        return None
+    a = assessment_for(svc, request)
+    flags = [flag for flag in FLAG_TAGS if getattr(a, flag)]
+    evidence = [{"tag": FLAG_TAGS[s.flag], "phrase": shorten(s.phrase, 60)} for s in a.signals if s.flag in FLAG_TAGS]
+    return {"summary": a.summary, "action": a.action, "reason": a.reason, "tie": a.tie,
+            "tags": [FLAG_TAGS[f].replace(" ", "_") for f in flags] + [f"{a.tie}_tie"],
+            "evidence": evidence[:4], "mismatch": a.source_mismatch}
+
+
 def render_card(svc: Services, request: dict) -> str:
     """Render the card, shortening answers step by step until it fits in one Telegram message."""
     text = ""
+    suggestion = suggestion_values(svc, request)
     for limit in _SHRINK_STEPS:
         values = card_values(svc.db, request, svc.questions_for(request), svc.settings, svc.labels, limit)
-        text = svc.renderer.render("owner/card.html.j2", **values)
+        text = svc.renderer.render("owner/card.html.j2", suggestion=suggestion, **values)
         if fits(text):
             return text
     return text

@@ -13,26 +13,26 @@ from db.requests import get_request, set_decision_note, set_status
 log = logging.getLogger(__name__)
 
 
-async def _tell(svc: Services, bot: Bot, request: dict, status: str) -> None:
-    template = tell_template(status, svc)
+async def _tell(svc: Services, bot: Bot, request: dict, status: str, silent: bool = False) -> None:
+    template = None if silent else tell_template(status, svc)
     if template and not await message_requester(svc, bot, request, render_for(svc, request, template)):
         set_decision_note(svc.db, request["id"], "the requester could not be told")
 
 
-async def carry_out(svc: Services, bot: Bot, request: dict, status: str) -> None:
-    """Carry out a claimed decision for the request's door."""
+async def carry_out(svc: Services, bot: Bot, request: dict, status: str, *, silent: bool = False) -> None:
+    """Carry out a claimed decision for the request's door (silent: the requester is not told)."""
     if request["kind"] == "join":
-        await _carry_out_join(svc, bot, request, status)
+        await _carry_out_join(svc, bot, request, status, silent)
     elif status != "blocked" and not request.get("taken_over_at"):
         # Once the owner writes in a business chat themselves, the bot says nothing more there.
-        await _tell(svc, bot, request, status)
+        await _tell(svc, bot, request, status, silent)
 
 
-async def _carry_out_join(svc: Services, bot: Bot, request: dict, status: str) -> None:
+async def _carry_out_join(svc: Services, bot: Bot, request: dict, status: str, silent: bool) -> None:
     chat_id, user_id = request["target_chat_id"], request["user_id"]
     if status in ("declined", "expired"):
         # Telegram: the requester may be messaged only until the join request is processed, so tell first.
-        await _tell(svc, bot, request, status)
+        await _tell(svc, bot, request, status, silent)
     try:
         if status == "accepted":
             await bot.approve_chat_join_request(chat_id, user_id)
@@ -60,7 +60,7 @@ async def _carry_out_join(svc: Services, bot: Bot, request: dict, status: str) -
         _reopen(svc, request, f"Telegram error, try again: {exc}")
         return
     if status == "accepted":
-        await _tell(svc, bot, get_request(svc.db, request["id"]), status)
+        await _tell(svc, bot, get_request(svc.db, request["id"]), status, silent)
 
 
 def _reopen(svc: Services, request: dict, note: str) -> None:

@@ -9,15 +9,17 @@ from datetime import datetime
 from telegram import Bot
 
 from bot import doors
+from bot.assess import followup_question
 from bot.cards import full_name, render_card
 from bot.keyboards import choices_keyboard, decision_keyboard
 from bot.outbox import edit
 from bot.screening import DECISIONS, Step, check_answer, next_step
 from bot.services import Services
+from bot.suggest import assessment_for, auto_decline_flags
 from bot.talk import message_requester, render_for
 from db.answers import find_answer_by_message, list_answers, replace_answer_text, set_answer
 from db.events import insert_event
-from db.followups import get_open_followup
+from db.followups import answer_followup, count_followups, get_open_followup, insert_followup
 from db.people import set_standing
 from db.requests import (
     claim_decision,
@@ -50,7 +52,8 @@ async def ask(svc: Services, bot: Bot, request: dict, *, greeting: bool = False)
     """Send the current question (with the greeting first, for a new request); finish if all are answered."""
     step = current_step(svc, request)
     if step.kind == "done":
-        await finish(svc, bot, request)
+        if not await follow_up_once(svc, bot, request):
+            await finish(svc, bot, request)
         return
     text = render_step(svc, request, step)
     if greeting:
@@ -89,6 +92,9 @@ async def receive_text(svc: Services, bot: Bot, request: dict, text: str, messag
         return
     step = current_step(svc, request)
     if step.kind == "done":
+        followup = get_open_followup(svc.db, request["id"])
+        if followup is not None and answer_followup(svc.db, followup["id"], text, svc.now()):
+            insert_event(svc.db, "followup_answered", svc.now(), request_id=request["id"], user_id=request["user_id"])
         await finish(svc, bot, request)
         return
     if check_answer(step, text):
@@ -126,10 +132,37 @@ async def receive_pick(svc: Services, bot: Bot, request: dict, question_key: str
     return step
 
 
+async def follow_up_once(svc: Services, bot: Bot, request: dict) -> bool:
+    """After the last answer, ask one follow-up if the answers are vague or a template (never twice, never
+    for a pitch or tracking); True if one is now waiting for its answer."""
+    if get_open_followup(svc.db, request["id"]):
+        return True
+    if count_followups(svc.db, request["id"], "auto") or request.get("unreachable") or request.get("taken_over_at"):
+        return False
+    which = followup_question(assessment_for(svc, request))
+    if which is None:
+        return False
+    text = render_for(svc, request, f"requester/followup_{which}.html.j2")
+    if not await message_requester(svc, bot, request, text):
+        return False
+    insert_followup(svc.db, request["id"], "auto", text, asked_by=None, now=svc.now())
+    insert_event(svc.db, "followup_asked", svc.now(), request_id=request["id"], user_id=request["user_id"],
+                 detail=which)
+    return True
+
+
 async def finish(svc: Services, bot: Bot, request: dict, *, thank: bool = True) -> None:
-    """Close the questionnaire: pending in SQLite first, then thank the requester and deliver the card."""
+    """Close the questionnaire: pending in SQLite first, then thank the requester and deliver the card
+    (or, with AUTO_DECLINE, decline a pitch or tracking silently)."""
     if mark_answered(svc.db, request["id"], svc.now()):
         insert_event(svc.db, "answered", svc.now(), request_id=request["id"], user_id=request["user_id"])
+        flags = auto_decline_flags(svc, assessment_for(svc, get_request(svc.db, request["id"])))
+        if flags:
+            actor = {"user_id": 0, "first_name": "doorman", "last_name": f"(auto-decline: {', '.join(flags)})"}
+            await decide(svc, bot, request["id"], "decline", actor, silent=True, card=False)
+            insert_event(svc.db, "auto_declined", svc.now(), request_id=request["id"], user_id=request["user_id"],
+                         detail=",".join(flags))
+            return
         if thank:
             await message_requester(svc, bot, request, render_for(svc, request, "requester/thanks.html.j2"))
     await deliver_card(svc, bot, request["id"])
@@ -198,8 +231,10 @@ async def handle_overdue(svc: Services, bot: Bot, now: datetime | None = None) -
     return len(overdue)
 
 
-async def decide(svc: Services, bot: Bot, request_id: int, action: str, actor: dict) -> str | None:
-    """Claim and carry out a reviewer's decision; return the resulting status, or None if already decided."""
+async def decide(svc: Services, bot: Bot, request_id: int, action: str, actor: dict, *, silent: bool = False,
+                 card: bool = True) -> str | None:
+    """Claim and carry out a reviewer's decision; return the resulting status, or None if already decided.
+    silent: the requester is not told; card=False: no card is drawn (auto-decline)."""
     status = DECISIONS[action]
     now = svc.now()
     if not claim_decision(svc.db, request_id, status, actor_id=actor["user_id"], actor_name=full_name(actor),
@@ -210,8 +245,9 @@ async def decide(svc: Services, bot: Bot, request_id: int, action: str, actor: d
     standing = {"accepted": "allowed", "blocked": "blocked", "declined": "unknown"}.get(status)
     if standing:
         set_standing(svc.db, request["user_id"], standing, now)
-    await doors.carry_out(svc, bot, request, status)
-    await deliver_card(svc, bot, request_id)
+    await doors.carry_out(svc, bot, request, status, silent=silent)
+    if card or request["card_message_id"]:
+        await deliver_card(svc, bot, request_id)
     return get_request(svc.db, request_id)["status"]
 
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import functools
 import tomllib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from bot.phrasebook import Phrasebook, default_phrasebook_dirs, load_phrasebook
 from bot.render import Renderer
 from bot.screening import Question, parse_questions
 from bot.settings import Settings
@@ -30,6 +32,7 @@ class Services:
     renderer: Renderer
     questions: tuple[Question, ...]
     labels: dict
+    phrasebook: Phrasebook
     clock: Callable[[], datetime] = field(default=utc_now)
     _chat_questions: dict = field(default_factory=dict)
     _card_locks: dict = field(default_factory=dict)
@@ -72,7 +75,14 @@ def build_services(settings: Settings, db: Database, clock: Callable[[], datetim
     renderer = Renderer(settings.prompts_dir)
     questions = parse_questions(renderer.source("questions.toml"))
     labels = tomllib.loads(renderer.source("labels.toml"))
-    return Services(settings, db, renderer, questions, labels, clock)
+    phrasebook = _phrasebook(tuple(default_phrasebook_dirs(settings.prompts_dir)))
+    return Services(settings, db, renderer, questions, labels, phrasebook, clock)
+
+
+@functools.lru_cache(maxsize=8)
+def _phrasebook(dirs: tuple) -> Phrasebook:
+    # Compiling the phrase lists takes ~0.5 s; they only change when the bot restarts, so compile once.
+    return load_phrasebook(dirs)
 
 
 def get_services(bot_data: dict) -> Services:

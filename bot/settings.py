@@ -35,6 +35,8 @@ class Settings:
     join_answer_timeout: timedelta = timedelta(hours=24)
     join_timeout_policy: str = "keep"
     auto_approve_known: bool = True
+    auto_decline: frozenset[str] = frozenset()
+    raid_threshold: int = 30
     snooze_days: int = 3
     remind_after_days: int = 3
     expire_after_days: int = 30
@@ -83,13 +85,20 @@ def parse_duration(name: str, raw: str) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2) or "s"])
 
 
-def _days(name: str, raw: str, *, minimum: int) -> int:
+def _flags(name: str, raw: str, allowed: set[str]) -> frozenset[str]:
+    flags = frozenset(part.strip().lower() for part in raw.split(",") if part.strip())
+    if not flags <= allowed:
+        raise SettingsError(f"{name} may list {', '.join(sorted(allowed))} (comma-separated), got {raw!r}")
+    return flags
+
+
+def _whole(name: str, raw: str, *, minimum: int, unit: str = "days") -> int:
     try:
         value = int(raw.strip())
     except ValueError:
         value = -1
     if value < minimum:
-        raise SettingsError(f"{name} must be a whole number of days ≥ {minimum}, got {raw!r}")
+        raise SettingsError(f"{name} must be a whole number of {unit} ≥ {minimum}, got {raw!r}")
     return value
 
 
@@ -173,9 +182,11 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         contact_line=env.get("CONTACT_LINE", "").strip(),
         join_answer_timeout=parse_duration("JOIN_ANSWER_TIMEOUT", env.get("JOIN_ANSWER_TIMEOUT", "") or "24h"),
         auto_approve_known=_bool("AUTO_APPROVE_KNOWN", env.get("AUTO_APPROVE_KNOWN", "true")),
-        snooze_days=_days("SNOOZE_DAYS", env.get("SNOOZE_DAYS", "") or "3", minimum=1),
-        remind_after_days=_days("REMIND_AFTER_DAYS", env.get("REMIND_AFTER_DAYS", "") or "3", minimum=1),
-        expire_after_days=_days("EXPIRE_AFTER_DAYS", env.get("EXPIRE_AFTER_DAYS", "") or "30", minimum=0),
+        auto_decline=_flags("AUTO_DECLINE", env.get("AUTO_DECLINE", ""), {"pitch", "creepy"}),
+        raid_threshold=_whole("RAID_THRESHOLD", env.get("RAID_THRESHOLD", "") or "30", minimum=1, unit="requests"),
+        snooze_days=_whole("SNOOZE_DAYS", env.get("SNOOZE_DAYS", "") or "3", minimum=1),
+        remind_after_days=_whole("REMIND_AFTER_DAYS", env.get("REMIND_AFTER_DAYS", "") or "3", minimum=1),
+        expire_after_days=_whole("EXPIRE_AFTER_DAYS", env.get("EXPIRE_AFTER_DAYS", "") or "30", minimum=0),
         join_timeout_policy=_choice("JOIN_TIMEOUT_POLICY", env.get("JOIN_TIMEOUT_POLICY", "") or "keep",
                                     ("keep", "decline")),
         summary_day=_weekday("SUMMARY_DAY", env.get("SUMMARY_DAY", "") or "monday"),

@@ -47,6 +47,18 @@ class Driver:
     async def press(self, user: dict, chat_id: int, message_id: int, data: str) -> dict:
         return await self.feed(self.api.press_button(user, chat_id, message_id, data))
 
+    async def answer_followup(self, user: dict, text: str = "We met at RustConf 2025 in Seattle, after your talk",
+                              *, business_connection_id: str | None = None) -> bool:
+        """Answer the one automatic follow-up if the bot asked it; True if it did."""
+        sent = self.api.sent_to(user["id"], business_connection_id=business_connection_id)
+        if not sent or "One more thing" not in sent[-1]["text"]:
+            return False
+        if business_connection_id:
+            await self.feed(self.api.business_message(business_connection_id, user, user, text))
+        else:
+            await self.send(user, text)
+        return True
+
     def last(self, chat_id: int) -> dict:
         return self.api.sent_to(chat_id)[-1]
 

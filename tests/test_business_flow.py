@@ -51,6 +51,7 @@ async def test_stranger_is_asked_as_the_owners_assistant_and_the_owner_gets_a_ca
     assert fake_api.sent_to(stranger["id"]) == [], "nothing goes to the bot's own chat with them"
     await driver.feed(fake_api.business_message(CONN, stranger, stranger, "Your talk at JSConf Budapest"))
     await driver.feed(fake_api.business_message(CONN, stranger, stranger, "I translate your book into Hungarian"))
+    await driver.answer_followup(stranger, "We met after your JSConf talk", business_connection_id=CONN)
     assert "will see your message with this context" in in_biz_chat(fake_api, stranger["id"])[-1]["text"]
 
     [request] = requests(db)

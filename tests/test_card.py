@@ -16,6 +16,7 @@ async def test_html_in_names_and_answers_arrives_literally(driver, fake_api, db)
     await driver.send(user, "/start")
     await driver.send(user, NASTY)
     await driver.send(user, "why: " + NASTY)
+    await driver.answer_followup(user, "follow-up: " + NASTY)
     card = driver.card()
     # The fake rejects malformed Telegram HTML, so the card got through only because it was escaped;
     # its visible text shows what the user typed, literally.
@@ -31,6 +32,7 @@ async def test_long_answers_are_stored_whole_and_the_card_fits(driver, fake_api,
     await driver.send(stranger, "Hello! " * 700)  # a 4,900-char opening note
     await driver.send(stranger, long_how)
     await driver.send(stranger, long_why)
+    await driver.answer_followup(stranger, "Also: " + long_why)
     answers = list_answers(db, 1)
     assert answers["how"]["text"] == long_how and answers["why"]["text"] == long_why
     card = driver.card()

@@ -39,6 +39,8 @@ class Person:
                                   + messages[-1]["reply_markup"]["inline_keyboard"][0][0]["callback_data"][8:])
         elif "tell me a bit more" in last:
             self.api.private_message(self.user, f"At the meetup in Ghent, says {name}")
+        elif "One more thing" in last:
+            self.api.private_message(self.user, f"{name} met you at the Ghent Python meetup in May")
         elif "Why would you like" in last:
             self.api.private_message(self.user, f"{name} would like to compare notes")
         else:

@@ -18,6 +18,7 @@ async def answer_all(driver, user, *, how="Met in person", more="at PyCon 2025, 
     await driver.press(user, user["id"], question["message_id"], driver.button(question, "v1:pick:"))
     await driver.send(user, more)
     await driver.send(user, why)
+    await driver.answer_followup(user)
 
 
 async def test_deep_link_start_asks_both_questions_and_sends_a_card(driver, fake_api, db, stranger):
@@ -71,6 +72,7 @@ async def test_first_message_opens_a_request_and_is_kept_as_the_opening_note(dri
     assert "How did you find me?" in driver.last(stranger["id"])["text"]
     await driver.send(stranger, "GitHub issues")
     await driver.send(stranger, "I maintain a fork and want to upstream fixes")
+    await driver.answer_followup(stranger)
     assert "First message:" in driver.card()["text"]
     assert "hey, can we talk about your library?" in driver.card()["text"]
 
@@ -83,6 +85,7 @@ async def test_start_again_mid_questionnaire_resumes_without_a_second_request(dr
     await driver.send(stranger, "/start other-source")
     assert len(requests(db)) == 1 and requests(db)[0]["source"] == "newsletter"
     await driver.send(stranger, "To ask about a typo I found")
+    await driver.answer_followup(stranger)
     await driver.send(stranger, "/start")
     assert "already with the owner" in driver.last(stranger["id"])["text"]
     assert len(requests(db)) == 1

@@ -27,6 +27,7 @@ async def ask_to_join(driver, api, user, *, bio=None, link=None):
 async def answer(driver, user):
     await driver.send(user, "Your talk at RustConf about async drivers")
     await driver.send(user, "I build embedded Rust and want to learn from the group")
+    await driver.answer_followup(user)
 
 
 async def test_bot_made_admin_tells_the_owner_what_it_screens_or_lacks(driver, fake_api, db, owner):

@@ -6,6 +6,14 @@ from conftest import OWNER
 from process import start_bot, stop_bot, wait_for
 
 
+def answer_followup_if_asked(api, user, text):
+    """The bot may ask one automatic follow-up after the last answer; answer it if it does."""
+    last = wait_for(lambda: [m for m in api.sent_to(user["id"]) if "One more thing" in m["text"]
+                             or "Thank you" in m["text"]], "the follow-up or the thanks")[-1]
+    if "One more thing" in last["text"]:
+        api.private_message(user, text)
+
+
 def test_python_m_bot_screens_a_request_from_start_to_accept(fake_api, tmp_path):
     server = fake_api.serve()
     owner = fake_api.user(OWNER, "Olga")
@@ -23,6 +31,7 @@ def test_python_m_bot_screens_a_request_from_start_to_accept(fake_api, tmp_path)
         fake_api.private_message(stranger, "At your talk in Porto on type checkers")
         wait_for(lambda: "Why would you like" in fake_api.sent_to(7001)[-1]["text"], "the second question")
         fake_api.private_message(stranger, "I'd like to contribute to your checker")
+        answer_followup_if_asked(fake_api, stranger, "We talked after your Porto talk about gradual typing")
         card = wait_for(lambda: [m for m in fake_api.sent_to(OWNER) if m.get("reply_markup")], "the card")[-1]
         assert "conf-talk" in card["text"] and "At your talk in Porto" in card["text"]
         fake_api.press_button(owner, OWNER, card["message_id"], "v1:accept:1")
@@ -56,6 +65,7 @@ def test_python_m_bot_screens_a_join_request_from_update_to_approval(fake_api, t
         fake_api.private_message(stranger, "Your post about LoRa gateways on Hacker News")
         wait_for(lambda: "Why would you like" in fake_api.sent_to(7002)[-1]["text"], "the second question")
         fake_api.private_message(stranger, "I run a LoRa meetup and want to share notes")
+        answer_followup_if_asked(fake_api, stranger, "We met at the LoRa meetup in Delft last spring")
         card = wait_for(lambda: [m for m in fake_api.sent_to(OWNER) if m.get("reply_markup")], "the card")[-1]
         assert "Private Channel" in card["text"] and "I write about sensors" in card["text"]
         fake_api.press_button(owner, OWNER, card["message_id"], "v1:accept:1")

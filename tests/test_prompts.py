@@ -13,7 +13,8 @@ PERSON = {"first_name": USER_TEXT, "contact_line": "Mail me & more", "kind": "di
 CARD = {
     "followups": [{"question": USER_TEXT, "answer": USER_TEXT, "origin": "owner"},
                   {"question": "q", "answer": None, "origin": "auto"}], "snoozed_until": "2026-11-26 09:00",
-    "id": 7, "bio": None, "no_answer": False, "chat_problem": None, "taken_over": True, "maybe_duplicate": True,
+    "id": 7, "bio": None, "no_answer": False, "chat_problem": None, "taken_over": True,
+    "maybe_duplicate": True,
     "kind_label": "Direct request", "target_chat": None, "user_id": 42, "name": USER_TEXT,
     "username": "ada", "language": "en", "source": "pycon25", "opening_note": USER_TEXT,
     "answers": [{"question": "How they found you", "text": USER_TEXT, "edited": True}], "time_taken": "3 min",
@@ -40,8 +41,12 @@ SAMPLES = {
     "owner/pending.html.j2": {"total": 12, "requests": [
         {"id": 1, "name": USER_TEXT, "username": "u", "kind": "direct", "source": "x", "age": "3 d",
          "why": USER_TEXT}]},
-    "owner/card.html.j2": [CARD, {**CARD, "outcome": None, "answers": [], "no_answer": True, "bio": USER_TEXT,
-                                  "target_chat": USER_TEXT, "chat_problem": "not an admin"}],
+    "owner/card.html.j2": [{**CARD, "suggestion": {
+        "summary": USER_TEXT, "action": "ask", "reason": "template note, weak tie (same city)", "tie": "weak",
+        "tags": ["template_note", "weak_tie"], "evidence": [{"tag": "template note", "phrase": USER_TEXT}],
+        "mismatch": USER_TEXT}},
+        {**CARD, "suggestion": None, "outcome": None, "answers": [], "no_answer": True, "bio": USER_TEXT,
+         "target_chat": USER_TEXT, "chat_problem": "not an admin"}],
     "owner/business_status.html.j2": [{"enabled": e, "can_reply": c} for e in (True, False) for c in (True, False)],
     "business/requester/greeting.html.j2": [PERSON, {**PERSON, "owner_name": ""}],
     "business/requester/ask_how.html.j2": [PERSON, {**PERSON, "owner_name": "", "choices": []}],
@@ -67,6 +72,8 @@ SAMPLES = {
         {"id": 1, "name": USER_TEXT, "kind": "join", "source": USER_TEXT, "age": "4 d"}]},
     "owner/snoozed_alert.txt.j2": [{"days": 1}, {"days": 3}],
     "requester/expired.html.j2": PERSON,
+    "requester/followup_how.html.j2": PERSON,
+    "requester/followup_why.html.j2": PERSON,
     "requester/followup_received.html.j2": PERSON,
     "requester/owner_question.html.j2": [{**PERSON, "question": USER_TEXT},
                                          {**PERSON, "kind": "business", "question": USER_TEXT}],

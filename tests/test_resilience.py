@@ -36,7 +36,9 @@ async def converse(driver: Driver, api, user: dict) -> None:
     await driver.send(user, f"At the meetup, said {user['first_name']}")
     await until(question("Why would you like"), restart)
     await driver.send(user, f"{user['first_name']} wants to talk shop")
-    await until(question("Thank you!"), restart)
+    await until(lambda: question("Thank you!")() or question("One more thing")(), restart)
+    if await driver.answer_followup(user, f"{user['first_name']} met you at the meetup in Ghent"):
+        await until(question("Thank you!"), restart)
 
 
 async def test_two_hundred_conversations_at_a_twenty_percent_fault_rate(settings, db, fake_api, clock):

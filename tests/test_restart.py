@@ -20,6 +20,7 @@ async def test_restart_mid_questionnaire_resumes_at_the_next_question(make_app, 
     await second.send(stranger, "/start")
     assert "Why would you like to connect?" in second.last(stranger["id"])["text"]
     await second.send(stranger, "She said you need a bouldering partner")
+    await second.answer_followup(stranger)
     assert list_answers(db, 1)["why"]["text"] == "She said you need a bouldering partner"
     assert len(requests(db)) == 1 and requests(db)[0]["status"] == "pending"
     await second.app.shutdown()
@@ -36,6 +37,7 @@ async def test_card_due_when_the_bot_stopped_is_sent_once_on_the_next_start(make
     fake_api.fail_next("sendMessage", error_code=502, description="Bad Gateway", times=4,
                        when=lambda params: params.get("chat_id") == OWNER)
     await first.send(stranger, "Want to ask about checkpoints")
+    await first.answer_followup(stranger)
     assert requests(db)[0]["status"] == "pending" and requests(db)[0]["card_message_id"] is None
     await first.app.shutdown()
 

@@ -58,6 +58,10 @@ def test_a_join_request_to_the_demo_channel_is_screened_and_approved(sandbox):
     sandbox.act("send", who="stranger", stranger=stranger, text="Your post about LoRa gateways")
     sandbox.wait_chat("stranger", _from_bot("Why would you like"), "the second question", stranger)
     sandbox.act("send", who="stranger", stranger=stranger, text="I run a LoRa meetup")
+    last = sandbox.wait_chat("stranger", lambda m: m["from"] == "bot" and ("One more thing" in m["text"]
+                             or "Thank you" in m["text"]), "the follow-up or the thanks", stranger)
+    if "One more thing" in last["text"]:
+        sandbox.act("send", who="stranger", stranger=stranger, text="We met at the LoRa meetup in Delft")
     card = sandbox.wait_chat("owner", lambda m: "I write about sensors" in m["text"] and m["buttons"], "the card")
     sandbox.act("press", who="owner", message_id=card["message_id"], data=button(card, "v1:accept:"))
     sandbox.wait_chat("owner", lambda m: m["key"] == card["key"] and m["edited"], "the card edited")
