@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 
 VERSION = "v1"
-ACTIONS = ("accept", "decline", "block", "pick", "ask", "later", "people")
+ACTIONS = ("accept", "decline", "block", "pick", "ask", "later", "people", "open", "declineall")
 DECISION_ACTIONS = ("accept", "decline", "block")
 MAX_BYTES = 64
 _ARG_RE = re.compile(r"^[a-z0-9_.]{1,25}$")

@@ -21,6 +21,7 @@ from db.answers import find_answer_by_message, list_answers, replace_answer_text
 from db.events import insert_event
 from db.followups import answer_followup, count_followups, get_open_followup, insert_followup
 from db.people import set_standing
+from db.raids import count_recent_requests, hold_card
 from db.requests import (
     claim_decision,
     get_request,
@@ -168,14 +169,27 @@ async def finish(svc: Services, bot: Bot, request: dict, *, thank: bool = True) 
     await deliver_card(svc, bot, request["id"])
 
 
-async def deliver_card(svc: Services, bot: Bot, request_id: int) -> None:
-    """Send the request's card to the reviewers, or refresh it in place if it was sent already."""
+async def deliver_card(svc: Services, bot: Bot, request_id: int, *, force: bool = False) -> None:
+    """Send the request's card to the reviewers, or refresh it in place if it was sent already. During a
+    raid a new card is held for the next batched card instead, unless `force` (a reviewer opened it)."""
     async with svc.card_lock(request_id):
-        await _deliver_card(svc, bot, request_id)
+        await _deliver_card(svc, bot, request_id, force)
 
 
-async def _deliver_card(svc: Services, bot: Bot, request_id: int) -> None:
+def raid_active(svc: Services) -> bool:
+    """More requests arrived in the last minute than RAID_THRESHOLD."""
+    return count_recent_requests(svc.db, svc.now()) > svc.settings.raid_threshold
+
+
+async def _deliver_card(svc: Services, bot: Bot, request_id: int, force: bool) -> None:
     request = get_request(svc.db, request_id)
+    if not request["card_message_id"] and not force:
+        if request["held"]:
+            return  # shown on a batched card; "Open" sends its own card
+        if request["status"] in ("asking", "pending") and raid_active(svc):
+            hold_card(svc.db, request_id)
+            insert_event(svc.db, "card_held", svc.now(), request_id=request_id, user_id=request["user_id"])
+            return
     text = render_card(svc, request)
     is_open = request["status"] in ("asking", "pending")
     can_ask = not (request["unreachable"] or request["taken_over_at"] or get_open_followup(svc.db, request_id))

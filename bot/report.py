@@ -7,8 +7,19 @@ from bot.render import fits
 from bot.screening import shorten
 from bot.services import Services
 from bot.weekly import Window, human_duration, previous, short_duration, trend
+from db.raids import count_raids
 from db.requests import count_pending
-from db.stats import KINDS, OUTCOMES, count_by_chat, list_oldest_pending, top_choices, top_sources, week_series
+from db.stats import (
+    KINDS,
+    OUTCOMES,
+    count_by_chat,
+    count_events,
+    list_oldest_pending,
+    stamp,
+    top_choices,
+    top_sources,
+    week_series,
+)
 
 # Caps keep the summary far below Telegram's 4096 characters whatever people typed.
 MAX_CHATS = 8
@@ -20,6 +31,11 @@ _SHRINK = ((MAX_CHATS, MAX_TOP, MAX_OLDEST), (3, 3, 3), (0, 0, 0))
 
 def _metric(value: float | None, before: float | None, show=str) -> dict:
     return {"value": show(value), "before": show(before), "trend": trend(value, before)}
+
+
+def _shown_if_any(value: int, before: int) -> dict | None:
+    """A metric for a line shown only when either week has some (raids, auto-declines)."""
+    return _metric(value, before) if value or before else None
 
 
 def _percent(fraction: float | None, unknown: str = "—", space: str = " ") -> str:
@@ -79,6 +95,10 @@ def summary_values(svc: Services, window: Window, *, so_far: bool, now: datetime
                     "age": human_duration((now - datetime.fromisoformat(r["created_at"])).total_seconds())}
                    for r in oldest],
         "pending_total": count_pending(svc.db),
+        "auto_declined": _shown_if_any(count_events(svc.db, "auto_declined", s, e),
+                                       count_events(svc.db, "auto_declined", ps, pe)),
+        "raids": _shown_if_any(*(count_raids(svc.db, stamp(a), stamp(b))[0] for a, b in ((s, e), (ps, pe)))),
+        "raid_requests": count_raids(svc.db, stamp(s), stamp(e))[1],
     }
     return values, oldest
 

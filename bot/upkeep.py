@@ -8,6 +8,7 @@ from telegram import Bot
 from bot import pipeline
 from bot.cards import duration, full_name
 from bot.keyboards import pending_keyboard
+from bot.raids import send_raid_batch
 from bot.services import Services
 from db.requests import list_expirable, list_snoozes_due, list_stale, set_snooze
 from db.stats import get_schedule_state, swap_schedule_state
@@ -26,6 +27,7 @@ async def run_upkeep(svc: Services, bot: Bot) -> dict:
         "snoozes": await resurface_snoozed(svc, bot),
         "expired": await expire_old(svc, bot),
         "reminded": await remind_stale(svc, bot),
+        "batched": await send_raid_batch(svc, bot),
     }
 
 

@@ -200,3 +200,16 @@ def m011_create_followups_and_snoozes(db: Database) -> None:
 def m012_add_card_attempted_at(db: Database) -> None:
     """When a card send was last attempted, so a card re-sent after a crash can say an earlier copy may exist."""
     db["requests"].add_column("card_attempted_at", str)
+
+
+@migrations()
+def m013_create_raid_batches(db: Database) -> None:
+    """Raid mode: cards held back during a flood of requests and sent as one batched card per minute."""
+    db["raid_batches"].create(
+        {"id": int, "created_at": str, "chat_id": int, "message_id": int, "size": int, "suggested_decline": int,
+         "declined_all_at": str, "declined_all_by": int},
+        pk="id",
+    )
+    db["requests"].add_column("held", int, not_null_default=0)
+    db["requests"].add_column("batch_id", int)
+    db["requests"].create_index(["held", "batch_id"])

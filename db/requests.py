@@ -112,7 +112,8 @@ def set_decision_note(db: Database, request_id: int, note: str) -> None:
 def list_due_cards(db: Database) -> list[dict]:
     """Return pending requests whose card was never sent (e.g. the bot stopped right after the last answer)."""
     return list(
-        db.query("select * from requests where status = 'pending' and card_message_id is null order by id")
+        db.query("select * from requests where status = 'pending' and card_message_id is null and held = 0"
+                 " order by id")
     )
 
 

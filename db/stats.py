@@ -159,3 +159,9 @@ def swap_schedule_state(db: Database, name: str, expected: str | None, value: st
             [value, stamp(now), name, expected],
         )
     return cursor.rowcount == 1
+
+
+def count_events(db: Database, kind: str, start: datetime, end: datetime) -> int:
+    """How many audit-log entries of one kind fall in [start, end) (e.g. auto-declines)."""
+    return db.execute("select count(*) from events where kind = ? and created_at >= ? and created_at < ?",
+                      [kind, stamp(start), stamp(end)]).fetchone()[0]

@@ -64,6 +64,12 @@ SAMPLES = {
         {"id": 1, "kind": "join", "status": "accepted", "source": USER_TEXT, "created_at": "x", "decided_at": "y",
          "decided_by": USER_TEXT}]}, {"name": "n", "username": None, "user_id": 4, "standing": "unknown",
                                       "requests": []}],
+    "owner/raid_batch.html.j2": [
+        {"total": 37, "counts": {"decline": 12, "ask": 20, "accept": 5}, "more": 7, "declined_by": None,
+         "requests": [{"id": 4, "name": USER_TEXT, "kind": "join", "action": "decline", "status": "pending"}]},
+        {"total": 1, "counts": {"decline": 1, "ask": 0, "accept": 0}, "more": 0, "declined_by": USER_TEXT,
+         "declined": 1, "requests": [{"id": 4, "name": "n", "kind": "join", "action": "decline",
+                                      "status": "declined"}]}],
     "owner/ask_prompt.html.j2": {"id": 3, "name": USER_TEXT},
     "owner/card_moved.html.j2": {"id": 3},
     "owner/known_message.html.j2": {"user_id": 5, "name": USER_TEXT, "username": "u", "text": USER_TEXT},
@@ -87,7 +93,9 @@ SAMPLES = {
         for e in (None, "usage", "no_chat", "which_chat", "telegram")],
     "owner/weekly_summary.html.j2": [
         {"so_far": False, "first_day": "Mon 16 Nov 2026", "last_day": "Sun 22 Nov 2026", "until": "00:00",
-         "timezone": "Europe/Berlin", "more_chats": 2, "pending_total": 9,
+         "timezone": "Europe/Berlin", "more_chats": 2, "pending_total": 9, "raid_requests": 80,
+         "auto_declined": {"value": "2", "before": "0", "trend": "↑"},
+         "raids": {"value": "1", "before": "0", "trend": "↑"},
          **{k: {"value": "3", "before": "1", "trend": "↑"}
             for k in ("received", "decided", "still_open", "acceptance", "median", "never_answered")},
          "kinds": [{"kind": k, "value": "1", "before": "1", "trend": "="} for k in ("join", "direct", "business")],
@@ -99,7 +107,7 @@ SAMPLES = {
          "oldest": [{"id": 7, "name": USER_TEXT, "kind": "join", "since": "02 Nov", "age": "3 d 2 h"}]},
         {"so_far": True, "first_day": "Mon 23 Nov 2026", "last_day": "Wed 25 Nov 2026", "until": "14:05",
          "timezone": "UTC", "more_chats": 0, "pending_total": 0, "kinds": [], "outcomes": [], "chats": [],
-         "sources": [], "choices": [], "oldest": [],
+         "sources": [], "choices": [], "oldest": [], "auto_declined": None, "raids": None, "raid_requests": 0,
          **{k: {"value": "—", "before": "—", "trend": ""}
             for k in ("received", "decided", "still_open", "acceptance", "median", "never_answered")}},
     ],

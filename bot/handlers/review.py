@@ -11,10 +11,12 @@ from bot.cards import full_name, render_pending
 from bot.followups import relay_owner_question
 from bot.handlers.common import person_from_user, services
 from bot.keyboards import pending_keyboard, without_requests
-from bot.outbox import drop_keyboard
+from bot.outbox import drop_keyboard, edit
+from bot.raids import batch_keyboard, batch_values, suggested_actions
 from bot.services import get_services
 from db.events import insert_event
 from db.followups import pop_owner_prompt, set_owner_prompt
+from db.raids import claim_decline_all, get_batch, list_batch_requests
 from db.requests import get_request, set_snooze
 
 
@@ -136,6 +138,51 @@ async def snooze_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await pipeline.refresh_card(svc, context.bot, request["id"])
 
 
+async def open_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers a request number on a batched card: sends (or brings back) that request's own card."""
+    svc = services(context)
+    query = update.callback_query
+    if not svc.settings.is_reviewer(query.from_user.id):
+        await query.answer(svc.renderer.render("owner/not_reviewer_alert.txt.j2"), show_alert=True)
+        return
+    data = decode(query.data)
+    request = get_request(svc.db, data.request_id) if data else None
+    await query.answer()
+    if request is not None:
+        if request["card_message_id"]:
+            await pipeline.resurface_card(svc, context.bot, request["id"])
+        else:
+            await pipeline.deliver_card(svc, context.bot, request["id"], force=True)
+
+
+async def decline_all_suggested(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers 'Decline all suggested' on a batched card: declines, once, every open request it suggests to."""
+    svc = services(context)
+    query = update.callback_query
+    if not svc.settings.is_reviewer(query.from_user.id):
+        await query.answer(svc.renderer.render("owner/not_reviewer_alert.txt.j2"), show_alert=True)
+        return
+    data = decode(query.data)
+    batch = get_batch(svc.db, data.request_id) if data else None
+    if batch is None or not claim_decline_all(svc.db, batch["id"], query.from_user.id, svc.now()):
+        await query.answer(svc.renderer.render("owner/already_decided_alert.txt.j2", status=""))
+        return
+    await query.answer()
+    actor = person_from_user(query.from_user)
+    requests = list_batch_requests(svc.db, batch["id"])
+    actions = suggested_actions(svc, requests)
+    declined = 0
+    for request in requests:
+        if request["status"] in ("asking", "pending") and actions[request["id"]] == "decline" \
+                and await pipeline.decide(svc, context.bot, request["id"], "decline", actor):
+            declined += 1
+    requests = list_batch_requests(svc.db, batch["id"])
+    text = svc.renderer.render("owner/raid_batch.html.j2", **batch_values(
+        svc, requests, actions, declined_by=full_name(actor), declined=declined))
+    await edit(context.bot, batch["chat_id"], batch["message_id"], text,
+               reply_markup=batch_keyboard(batch["id"], requests, 0, svc.labels))
+
+
 def register(app: Application) -> None:
     """Register reviewer commands, card buttons and reviewers' typed questions (before the requester door)."""
     svc = get_services(app.bot_data)
@@ -144,6 +191,8 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(decide_request, pattern=pattern(*DECISION_ACTIONS)))
     app.add_handler(CallbackQueryHandler(start_asking_more, pattern=pattern("ask")))
     app.add_handler(CallbackQueryHandler(snooze_request, pattern=pattern("later")))
+    app.add_handler(CallbackQueryHandler(open_card, pattern=pattern("open")))
+    app.add_handler(CallbackQueryHandler(decline_all_suggested, pattern=pattern("declineall")))
     reviewers = filters.User(user_id=list(svc.settings.reviewers))
     app.add_handler(MessageHandler(
         reviewers & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, capture_owner_text))

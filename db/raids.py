@@ -1,0 +1,68 @@
+"""Raid mode: requests whose cards are held back, and the batched cards that show them."""
+
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+
+def _stamp(now: datetime) -> str:
+    return now.isoformat(timespec="seconds")
+
+
+def count_recent_requests(db: Database, now: datetime, seconds: int = 60) -> int:
+    """How many requests arrived in the last `seconds`."""
+    return db.execute("select count(*) from requests where created_at > ?",
+                      [_stamp(now - timedelta(seconds=seconds))]).fetchone()[0]
+
+
+def hold_card(db: Database, request_id: int) -> None:
+    """Keep a request's card back for the next batched card."""
+    db.execute("update requests set held = 1 where id = ? and card_message_id is null", [request_id])
+
+
+def list_held(db: Database) -> list[dict]:
+    """Open requests whose cards are held and not yet in a batch, oldest first, with the requester's name."""
+    return list(db.query(
+        "select r.*, p.first_name, p.last_name, p.username from requests r join people p on p.user_id = r.user_id"
+        " where r.held = 1 and r.batch_id is null and r.status in ('asking', 'pending') order by r.id"))
+
+
+def insert_batch(db: Database, request_ids: list[int], suggested_decline: int, now: datetime) -> int:
+    """Record a batched card for these requests and return its id."""
+    with db.atomic():
+        batch_id = db["raid_batches"].insert({"created_at": _stamp(now), "size": len(request_ids),
+                                              "suggested_decline": suggested_decline}).last_pk
+        db.conn.executemany("update requests set batch_id = ? where id = ?", [(batch_id, rid) for rid in request_ids])
+    return batch_id
+
+
+def set_batch_message(db: Database, batch_id: int, chat_id: int, message_id: int) -> None:
+    """Remember where the batched card was sent."""
+    db["raid_batches"].update(batch_id, {"chat_id": chat_id, "message_id": message_id})
+
+
+def get_batch(db: Database, batch_id: int) -> dict | None:
+    """Return the batch row, or None."""
+    rows = db.query("select * from raid_batches where id = ?", [batch_id])
+    return next(iter(rows), None)
+
+
+def list_batch_requests(db: Database, batch_id: int) -> list[dict]:
+    """The requests of a batch, with the requester's name."""
+    return list(db.query(
+        "select r.*, p.first_name, p.last_name, p.username from requests r join people p on p.user_id = r.user_id"
+        " where r.batch_id = ? order by r.id", [batch_id]))
+
+
+def claim_decline_all(db: Database, batch_id: int, actor_id: int, now: datetime) -> bool:
+    """Mark a batch's 'Decline all suggested' as pressed, once."""
+    cursor = db.execute("update raid_batches set declined_all_at = ?, declined_all_by = ? where id = ?"
+                        " and declined_all_at is null", [_stamp(now), actor_id, batch_id])
+    return cursor.rowcount == 1
+
+
+def count_raids(db: Database, start: str, end: str) -> tuple[int, int]:
+    """Batched cards sent in [start, end) and how many requests they held."""
+    row = db.execute("select count(*), coalesce(sum(size), 0) from raid_batches where created_at >= ?"
+                     " and created_at < ?", [start, end]).fetchone()
+    return row[0], row[1]
