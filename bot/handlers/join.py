@@ -10,7 +10,7 @@ from telegram.ext import Application, ChatJoinRequestHandler, ChatMemberHandler,
 from bot import pipeline
 from bot.cards import chat_problem
 from bot.handlers.common import person_from_user, services
-from bot.handlers.review import refuse
+from bot.handlers.guard import reviewer_command
 from db.chats import get_chat, list_chats_with_pending, list_screened_chats, upsert_chat
 from db.events import insert_event
 from db.people import upsert_person
@@ -92,22 +92,18 @@ def _state(chat: dict | None) -> str | None:
     return "screening" if chat["can_invite_users"] else "missing_right"
 
 
+@reviewer_command
 async def list_chats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers /chats with every known group or channel, whether it is screened, and its open requests."""
     svc = services(context)
-    if not svc.settings.is_reviewer(update.effective_user.id):
-        await refuse(update, context)
-        return
     chats = [{**c, "ok": chat_problem(c) is None, "problem": chat_problem(c)} for c in list_chats_with_pending(svc.db)]
     await update.effective_message.reply_text(svc.renderer.render("owner/chats.html.j2", chats=chats))
 
 
+@reviewer_command
 async def create_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers /links <source> [chat id] with a new invite link that needs approval, named after the source."""
     svc = services(context)
-    if not svc.settings.is_reviewer(update.effective_user.id):
-        await refuse(update, context)
-        return
     args = context.args or []
     source = args[0] if args else ""
     values = {"source": source, "chats": [], "title": "", "link": "", "detail": "", "error": None}

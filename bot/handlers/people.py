@@ -7,7 +7,7 @@ from bot import pipeline
 from bot.callbacks import decode, pattern
 from bot.cards import full_name, local_time
 from bot.handlers.common import person_from_user, services
-from bot.handlers.review import refuse
+from bot.handlers.guard import reviewer_command, reviewer_press
 from bot.keyboards import pages_keyboard
 from bot.outbox import edit
 from db.events import insert_event
@@ -22,9 +22,6 @@ DECISION_FOR = {"allow": "accept", "block": "block"}
 async def _target(update: Update, context: ContextTypes.DEFAULT_TYPE, command: str) -> dict | None:
     """The person named in the command (@username or id); explains the usage or the miss otherwise."""
     svc = services(context)
-    if not svc.settings.is_reviewer(update.effective_user.id):
-        await refuse(update, context)
-        return None
     handle = context.args[0] if len(context.args or []) == 1 else ""
     person = find_person(svc.db, handle) if handle else None
     if person is None:
@@ -33,6 +30,7 @@ async def _target(update: Update, context: ContextTypes.DEFAULT_TYPE, command: s
     return person
 
 
+@reviewer_command
 async def change_standing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers /allow, /block and /unblock: records the standing and decides that person's open requests."""
     svc = services(context)
@@ -62,12 +60,10 @@ def _people_page(svc, standing: str | None, page: int) -> tuple[str, object]:
     return text, pages_keyboard(page, (page + 1) * PAGE_SIZE < total, standing, svc.labels)
 
 
+@reviewer_command
 async def list_known_people(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers /people [allowed|blocked]: a paged list of people the owner has decided about."""
     svc = services(context)
-    if not svc.settings.is_reviewer(update.effective_user.id):
-        await refuse(update, context)
-        return
     standing = (context.args or [None])[0]
     if standing not in (None, "allowed", "blocked"):
         standing = None
@@ -75,13 +71,14 @@ async def list_known_people(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await update.effective_message.reply_text(text, reply_markup=markup)
 
 
+@reviewer_press
 async def turn_people_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers Back / Next on the /people list by redrawing it in place."""
     svc = services(context)
     query = update.callback_query
     data = decode(query.data)
-    if not svc.settings.is_reviewer(query.from_user.id) or data is None:
-        await query.answer(svc.renderer.render("owner/not_reviewer_alert.txt.j2"), show_alert=True)
+    if data is None:
+        await query.answer()
         return
     await query.answer()
     standing = data.arg if data.arg in ("allowed", "blocked") else None
@@ -89,6 +86,7 @@ async def turn_people_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await edit(context.bot, query.message.chat_id, query.message.message_id, text, reply_markup=markup)
 
 
+@reviewer_command
 async def show_history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers /history @user|id: every request of that person and how it was decided."""
     svc = services(context)

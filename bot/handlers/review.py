@@ -10,6 +10,7 @@ from bot.callbacks import DECISION_ACTIONS, decode, pattern
 from bot.cards import full_name, render_pending
 from bot.followups import relay_owner_question
 from bot.handlers.common import person_from_user, services
+from bot.handlers.guard import reviewer_command, reviewer_press
 from bot.keyboards import pending_keyboard, without_requests
 from bot.outbox import drop_keyboard, edit
 from bot.raids import batch_keyboard, batch_values, suggested_actions
@@ -20,43 +21,28 @@ from db.raids import claim_decline_all, get_batch, list_batch_requests
 from db.requests import get_request, set_snooze
 
 
-async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Politely refuse an owner command from someone who is not a reviewer."""
-    svc = services(context)
-    insert_event(svc.db, "refused_command", svc.now(), user_id=update.effective_user.id,
-                 detail=(update.effective_message.text or "")[:100])
-    await update.effective_message.reply_text(svc.renderer.render("owner/not_reviewer.html.j2"))
-
-
+@reviewer_command
 async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers /help from a reviewer with what the bot does and its commands."""
     svc = services(context)
-    if not svc.settings.is_reviewer(update.effective_user.id):
-        await refuse(update, context)
-        return
     await update.effective_message.reply_text(
         svc.renderer.render("owner/help.html.j2", review_chat=svc.settings.review_chat_id is not None))
 
 
+@reviewer_command
 async def list_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers /pending with a compact list of waiting requests and their decision buttons."""
     svc = services(context)
-    if not svc.settings.is_reviewer(update.effective_user.id):
-        await refuse(update, context)
-        return
     text, shown = render_pending(svc.renderer, svc.db, svc.settings, svc.now())
     await update.effective_message.reply_text(text, reply_markup=pending_keyboard(shown, svc.labels))
 
 
+@reviewer_press
 async def decide_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers Accept / Decline / Block: claims the decision once, carries it out, edits the card in place."""
     svc = services(context)
     query = update.callback_query
     data = decode(query.data)
-    if not svc.settings.is_reviewer(query.from_user.id):
-        insert_event(svc.db, "refused_press", svc.now(), user_id=query.from_user.id, detail=query.data)
-        await query.answer(svc.renderer.render("owner/not_reviewer_alert.txt.j2"), show_alert=True)
-        return
     if data is None or get_request(svc.db, data.request_id) is None:
         await query.answer()
         return
@@ -76,14 +62,10 @@ async def decide_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await drop_keyboard(context.bot, message.chat_id, message.message_id, markup)
 
 
-async def _reviewer_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict | None:
-    """The open request a reviewer's press refers to; None (and the press answered) otherwise."""
+async def _open_request_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict | None:
+    """The open request a press refers to; None (and the press answered) when it is closed or unknown."""
     svc = services(context)
     query = update.callback_query
-    if not svc.settings.is_reviewer(query.from_user.id):
-        insert_event(svc.db, "refused_press", svc.now(), user_id=query.from_user.id, detail=query.data)
-        await query.answer(svc.renderer.render("owner/not_reviewer_alert.txt.j2"), show_alert=True)
-        return None
     data = decode(query.data)
     request = get_request(svc.db, data.request_id) if data else None
     if request is None or request["status"] not in ("asking", "pending"):
@@ -94,11 +76,12 @@ async def _reviewer_press(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     return request
 
 
+@reviewer_press
 async def start_asking_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers Ask more: asks the reviewer to type one question (as a reply, so group privacy mode lets it in)."""
     svc = services(context)
     query = update.callback_query
-    request = await _reviewer_press(update, context)
+    request = await _open_request_pressed(update, context)
     if request is None:
         return
     await query.answer()
@@ -125,10 +108,11 @@ async def capture_owner_text(update: Update, context: ContextTypes.DEFAULT_TYPE)
             "owner/help.html.j2", review_chat=svc.settings.review_chat_id is not None))
 
 
+@reviewer_press
 async def snooze_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers Later: snoozes the card for SNOOZE_DAYS; it comes back as a new message then."""
     svc = services(context)
-    request = await _reviewer_press(update, context)
+    request = await _open_request_pressed(update, context)
     if request is None:
         return
     days = svc.settings.snooze_days
@@ -138,13 +122,11 @@ async def snooze_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await pipeline.refresh_card(svc, context.bot, request["id"])
 
 
+@reviewer_press
 async def open_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers a request number on a batched card: sends (or brings back) that request's own card."""
     svc = services(context)
     query = update.callback_query
-    if not svc.settings.is_reviewer(query.from_user.id):
-        await query.answer(svc.renderer.render("owner/not_reviewer_alert.txt.j2"), show_alert=True)
-        return
     data = decode(query.data)
     request = get_request(svc.db, data.request_id) if data else None
     await query.answer()
@@ -155,13 +137,11 @@ async def open_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await pipeline.deliver_card(svc, context.bot, request["id"], force=True)
 
 
+@reviewer_press
 async def decline_all_suggested(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers 'Decline all suggested' on a batched card: declines, once, every open request it suggests to."""
     svc = services(context)
     query = update.callback_query
-    if not svc.settings.is_reviewer(query.from_user.id):
-        await query.answer(svc.renderer.render("owner/not_reviewer_alert.txt.j2"), show_alert=True)
-        return
     data = decode(query.data)
     batch = get_batch(svc.db, data.request_id) if data else None
     if batch is None or not claim_decline_all(svc.db, batch["id"], query.from_user.id, svc.now()):

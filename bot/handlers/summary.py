@@ -8,7 +8,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.handlers.common import services
-from bot.handlers.review import refuse
+from bot.handlers.guard import reviewer_command
 from bot.keyboards import pending_keyboard
 from bot.report import render_summary, stats_values
 from bot.request import at_most_once
@@ -24,23 +24,19 @@ CHECK_INTERVAL_SECONDS = 60
 DEFAULT_WEEKS, MAX_WEEKS = 8, 52
 
 
+@reviewer_command
 async def send_summary_so_far(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers /summary from a reviewer with this week's numbers so far, and buttons for the oldest requests."""
     svc = services(context)
-    if not svc.settings.is_reviewer(update.effective_user.id):
-        await refuse(update, context)
-        return
     window = week_so_far(svc.now(), svc.settings.summary_day, svc.settings.timezone)
     text, oldest = render_summary(svc, window, so_far=True)
     await update.effective_message.reply_text(text, reply_markup=pending_keyboard(oldest, svc.labels))
 
 
+@reviewer_command
 async def send_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers /stats [weeks] from a reviewer with a compact table of the last weeks (8 unless asked)."""
     svc = services(context)
-    if not svc.settings.is_reviewer(update.effective_user.id):
-        await refuse(update, context)
-        return
     args = context.args or []
     count = int(args[0]) if len(args) == 1 and args[0].isdigit() else None
     if len(args) > 1 or (args and (count is None or not 1 <= count <= MAX_WEEKS)):
