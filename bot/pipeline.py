@@ -7,6 +7,7 @@ import logging
 from datetime import datetime
 
 from telegram import Bot
+from telegram.error import BadRequest, Forbidden
 
 from bot import doors
 from bot.assess import followup_question
@@ -199,7 +200,13 @@ async def _deliver_card(svc: Services, bot: Bot, request_id: int, force: bool) -
         return
     if not request["card_message_id"]:
         svc.db["requests"].update(request_id, {"card_attempted_at": svc.now().isoformat(timespec="seconds")})
-    message = await bot.send_message(svc.settings.card_chat_id, text, reply_markup=markup)
+    try:
+        message = await bot.send_message(svc.settings.card_chat_id, text, reply_markup=markup)
+    except (Forbidden, BadRequest) as exc:
+        # The card stays due (re-sent by the minute sweep, at start, and when the owner presses Start).
+        log.error("cannot deliver the card of request %s to chat %s: %s — the owner must open the bot and "
+                  "press Start (or add it to REVIEW_CHAT_ID)", request_id, svc.settings.card_chat_id, exc)
+        return
     set_card(svc.db, request_id, message.chat_id, message.message_id, svc.now())
     insert_event(svc.db, "card_sent", svc.now(), request_id=request_id, user_id=request["user_id"])
 

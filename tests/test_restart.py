@@ -73,3 +73,17 @@ async def test_a_tap_redelivered_after_a_crash_asks_what_is_next(driver, fake_ap
     assert len(fake_api.sent_to(stranger["id"])) == before + 1
     assert "tell me a bit more" in driver.last(stranger["id"])["text"]
     assert list(list_answers(db, 1)) == ["how"]
+
+
+async def test_cards_wait_for_an_owner_who_never_pressed_start(make_app, settings, db, fake_api, stranger, caplog):
+    owner = fake_api.user(1001, "Olga")  # known to Telegram, but she never opened the bot
+    driver = Driver(await make_app(settings, db), fake_api)
+    await driver.send(stranger, "/start")
+    await driver.send(stranger, "We met at PyCon US 2025 in Pittsburgh")
+    await driver.send(stranger, "You asked me to send the benchmark numbers for the JIT we discussed")
+    await driver.answer_followup(stranger)
+    assert requests(db)[0]["card_message_id"] is None
+    assert "the owner must open the bot and press Start" in caplog.text
+    await driver.send(owner, "/start")
+    assert requests(db)[0]["card_message_id"] == fake_api.sent_to(1001)[-1]["message_id"]
+    await driver.app.shutdown()

@@ -61,6 +61,8 @@ async def start_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if _is_reviewer(update, context):
         await update.effective_message.reply_text(svc.renderer.render(
             "owner/help.html.j2", review_chat=svc.settings.review_chat_id is not None))
+        # Cards that could not reach a reviewer who had never pressed Start can go out now.
+        await pipeline.resend_due_cards(svc, context.bot)
         return
     person = await _admit(update, context)
     if person is None:
