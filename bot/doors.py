@@ -8,7 +8,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.services import Services
 from bot.talk import message_requester, render_for, tell_template
 from db.events import insert_event
-from db.requests import get_request, set_decision_note, set_status
+from db.requests import get_request, reopen_request, set_decision_note, set_status
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,6 @@ async def _carry_out_join(svc: Services, bot: Bot, request: dict, status: str, s
 def _reopen(svc: Services, request: dict, note: str) -> None:
     """The decision could not be carried out: put the request back to pending with the reason on the card."""
     log.warning("request %s: %s", request["id"], note)
-    svc.db["requests"].update(request["id"], {"status": "pending", "decided_at": None, "decided_by": None,
-                                              "decided_by_name": None, "decision_note": note})
+    reopen_request(svc.db, request["id"], note)
     insert_event(svc.db, "decision_failed", svc.now(), request_id=request["id"], user_id=request["user_id"],
                  detail=note[:200])

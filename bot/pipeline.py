@@ -25,12 +25,16 @@ from db.people import set_standing
 from db.raids import count_recent_requests, hold_card
 from db.requests import (
     claim_decision,
+    forget_card,
     get_request,
     insert_request,
     list_due_cards,
     list_overdue_answers,
     mark_answered,
+    mark_card_attempt,
+    mark_timed_out,
     set_card,
+    set_opening_note,
 )
 
 log = logging.getLogger(__name__)
@@ -112,7 +116,7 @@ async def apply_edit(svc: Services, request: dict, message_id: int, text: str) -
     if answer is not None:
         replace_answer_text(svc.db, request["id"], answer["question_key"], text, svc.now())
     elif request["opening_message_id"] == message_id:
-        svc.db["requests"].update(request["id"], {"opening_note": text})
+        set_opening_note(svc.db, request["id"], text)
     else:
         return False
     insert_event(svc.db, "edited", svc.now(), request_id=request["id"], user_id=request["user_id"])
@@ -199,7 +203,7 @@ async def _deliver_card(svc: Services, bot: Bot, request_id: int, force: bool) -
                                                  reply_markup=markup):
         return
     if not request["card_message_id"]:
-        svc.db["requests"].update(request_id, {"card_attempted_at": svc.now().isoformat(timespec="seconds")})
+        mark_card_attempt(svc.db, request_id, svc.now())
     try:
         message = await bot.send_message(svc.settings.card_chat_id, text, reply_markup=markup)
     except (Forbidden, BadRequest) as exc:
@@ -228,7 +232,7 @@ async def resurface_card(svc: Services, bot: Bot, request_id: int) -> None:
     if request["card_message_id"]:
         await edit(bot, request["card_chat_id"], request["card_message_id"],
                    svc.renderer.render("owner/card_moved.html.j2", id=request_id))
-        svc.db["requests"].update(request_id, {"card_message_id": None})
+        forget_card(svc.db, request_id)
     await deliver_card(svc, bot, request_id)
 
 
@@ -244,7 +248,7 @@ async def handle_overdue(svc: Services, bot: Bot, now: datetime | None = None) -
     """Close questionnaires whose answer deadline passed: show the card marked 'no answer', apply the policy."""
     overdue = list_overdue_answers(svc.db, now or svc.now())
     for request in overdue:
-        svc.db["requests"].update(request["id"], {"timed_out_at": svc.now().isoformat(timespec="seconds")})
+        mark_timed_out(svc.db, request["id"], svc.now())
         insert_event(svc.db, "no_answer", svc.now(), request_id=request["id"], user_id=request["user_id"])
         await finish(svc, bot, request, thank=False)
         if svc.settings.join_timeout_policy == "decline":

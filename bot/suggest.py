@@ -5,6 +5,7 @@ from bot.screening import answer_for_display
 from bot.services import Services
 from db.answers import list_answers
 from db.followups import list_followups
+from db.people import get_person
 
 
 def assessment_for(svc: Services, request: dict) -> Assessment:
@@ -12,7 +13,7 @@ def assessment_for(svc: Services, request: dict) -> Assessment:
     answers = list_answers(svc.db, request["id"])
     values = {q.key: answer_for_display(q, answers) or "" for q in svc.questions_for(request)}
     followups = [f["answer"] for f in list_followups(svc.db, request["id"]) if f["answer"]]
-    person = svc.db["people"].get(request["user_id"])
+    person = get_person(svc.db, request["user_id"])
     return assess(
         {"how": values.get("how", ""), "why": values.get("why", ""), "note": request.get("opening_note") or "",
          "followup": " ".join(followups)},

@@ -7,12 +7,13 @@ from bot.services import Services
 from db.business import get_connection
 from db.chats import get_chat
 from db.events import insert_event
+from db.people import get_person
 from db.requests import set_unreachable
 
 
 def requester_values(svc: Services, request: dict) -> dict:
     """Values every requester template may use."""
-    person = svc.db["people"].get(request["user_id"])
+    person = get_person(svc.db, request["user_id"])
     chat = get_chat(svc.db, request["target_chat_id"]) if request.get("target_chat_id") else None
     connection = (get_connection(svc.db, request["business_connection_id"])
                   if request.get("business_connection_id") else None)

@@ -205,3 +205,40 @@ def list_expirable(db: Database, older_than: datetime) -> list[dict]:
     """Open requests created before `older_than`."""
     return list(db.query("select * from requests where status in ('asking', 'pending') and created_at < ?"
                          " order by id", [_stamp(older_than)]))
+
+
+def reopen_request(db: Database, request_id: int, note: str) -> None:
+    """Undo a claimed decision that could not be carried out: back to pending, with the reason."""
+    db["requests"].update(request_id, {"status": "pending", "decided_at": None, "decided_by": None,
+                                       "decided_by_name": None, "decision_note": note})
+
+
+def set_opening_note(db: Database, request_id: int, text: str) -> None:
+    """Replace the opening note (the requester edited their first message)."""
+    db["requests"].update(request_id, {"opening_note": text})
+
+
+def mark_card_attempt(db: Database, request_id: int, now: datetime) -> None:
+    """Record that a card send is about to be attempted (a crash before it is recorded leaves this behind)."""
+    db["requests"].update(request_id, {"card_attempted_at": _stamp(now)})
+
+
+def forget_card(db: Database, request_id: int) -> None:
+    """Forget where the card was, so the next delivery sends a new one."""
+    db["requests"].update(request_id, {"card_message_id": None})
+
+
+def mark_timed_out(db: Database, request_id: int, now: datetime) -> None:
+    """Record that the requester did not answer before the deadline."""
+    db["requests"].update(request_id, {"timed_out_at": _stamp(now)})
+
+
+def mark_taken_over(db: Database, request_id: int, now: datetime) -> None:
+    """Record that the owner wrote in the business chat themselves."""
+    db["requests"].update(request_id, {"taken_over_at": _stamp(now)})
+
+
+def list_open_in_private_chat(db: Database, chat_id: int) -> list[dict]:
+    """Open requests answered in this private chat with the bot (not business chats)."""
+    return list(db.query("select * from requests where reply_chat_id = ? and status in ('asking', 'pending')"
+                         " and business_connection_id is null order by id", [chat_id]))

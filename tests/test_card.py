@@ -77,3 +77,14 @@ async def test_card_lists_earlier_requests_of_the_same_person(driver, fake_api, 
     card = driver.card()
     assert "Earlier requests:" in card["text"] and "#1 2026-11-23 09:00 — expired" in card["text"]
     assert len(requests(db)) == 2
+
+
+async def test_a_requester_blocking_the_bot_later_is_shown_on_their_open_card(driver, fake_api, db, stranger):
+    await driver.send(stranger, "/start")
+    await answer_all(driver, stranger)
+    card_id = requests(db)[0]["card_message_id"]
+    await driver.feed(fake_api.block_bot(stranger["id"]))  # Telegram sends the bot a private my_chat_member
+    assert requests(db)[0]["unreachable"] == "bot was blocked by the user"
+    card = [m for m in fake_api.sent_to(OWNER) if m["message_id"] == card_id][0]
+    assert "Could not reach the requester: bot was blocked by the user" in card["text"]
+    assert "v1:ask:" not in str(card["reply_markup"]), "nobody to ask more"

@@ -21,7 +21,7 @@ from bot.services import Services
 from db.business import get_connection, get_latest_business_request, mark_owner_spoke, owner_spoke, upsert_connection
 from db.events import insert_event
 from db.people import upsert_person
-from db.requests import get_request, mark_answered
+from db.requests import get_request, mark_answered, mark_taken_over
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ async def _owner_takes_over(svc: Services, context: ContextTypes.DEFAULT_TYPE, c
     mark_owner_spoke(svc.db, connection["connection_id"], chat_id, svc.now())
     if latest is None or latest["status"] not in ("asking", "pending") or latest["taken_over_at"]:
         return
-    svc.db["requests"].update(latest["id"], {"taken_over_at": svc.now().isoformat(timespec="seconds")})
+    mark_taken_over(svc.db, latest["id"], svc.now())
     insert_event(svc.db, "taken_over", svc.now(), request_id=latest["id"], user_id=latest["user_id"],
                  actor_id=connection["user_id"])
     if mark_answered(svc.db, latest["id"], svc.now()):

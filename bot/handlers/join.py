@@ -14,7 +14,7 @@ from bot.handlers.guard import reviewer_command
 from db.chats import get_chat, list_chats_with_pending, list_screened_chats, upsert_chat
 from db.events import insert_event
 from db.people import upsert_person
-from db.requests import get_open_join_request, list_open_for_chat, set_unreachable
+from db.requests import get_open_join_request, list_open_for_chat, list_open_in_private_chat, set_unreachable
 
 log = logging.getLogger(__name__)
 LINK_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -63,8 +63,7 @@ async def track_bot_membership(update: Update, context: ContextTypes.DEFAULT_TYP
     if chat.type == chat.PRIVATE:
         if new.status in (ChatMember.BANNED, ChatMember.LEFT):
             # A requester blocked the bot: their open requests can no longer be answered.
-            for request in svc.db.query("select id from requests where reply_chat_id = ? and status in"
-                                        " ('asking', 'pending') and business_connection_id is null", [chat.id]):
+            for request in list_open_in_private_chat(svc.db, chat.id):
                 set_unreachable(svc.db, request["id"], "bot was blocked by the user")
                 await pipeline.refresh_card(svc, context.bot, request["id"])
         return

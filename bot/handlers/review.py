@@ -17,6 +17,7 @@ from bot.raids import batch_keyboard, batch_values, suggested_actions
 from bot.services import get_services
 from db.events import insert_event
 from db.followups import pop_owner_prompt, set_owner_prompt
+from db.people import get_person
 from db.raids import claim_decline_all, get_batch, list_batch_requests
 from db.requests import get_request, set_snooze
 
@@ -85,7 +86,7 @@ async def start_asking_more(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if request is None:
         return
     await query.answer()
-    person = svc.db["people"].get(request["user_id"])
+    person = get_person(svc.db, request["user_id"])
     prompt = await context.bot.send_message(
         query.message.chat_id, svc.renderer.render("owner/ask_prompt.html.j2", id=request["id"],
                                                    name=full_name(person)),
