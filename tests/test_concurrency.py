@@ -1,0 +1,69 @@
+"""A slow Bot API call for one requester never blocks another; one requester's updates stay in order."""
+
+import asyncio
+
+import httpx
+from conftest import BASE_URL, OWNER
+from telegram import Update
+
+from bot.app import build_application
+from db.answers import list_answers
+
+
+class SlowFor(httpx.AsyncBaseTransport):
+    """Wraps the fake's transport: calls that mention one chat id take `delay` seconds to answer."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, chat_id: int, delay: float):
+        self.inner, self.needle, self.delay = inner, f"chat_id={chat_id}".encode(), delay
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.needle in request.content:
+            await asyncio.sleep(self.delay)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_slow_requester_does_not_hold_up_others_and_keeps_its_order(settings, db, fake_api, clock):
+    owner = fake_api.user(OWNER, "Olga")
+    fake_api.private_message(owner, "/start")
+    slow, quick = fake_api.user(7100, "Slow"), fake_api.user(7200, "Quick")
+    app = build_application(settings, db=db, clock=clock, transport=SlowFor(fake_api.transport, 7100, 0.5))
+    assert settings.base_url == BASE_URL
+    await app.initialize()
+    await app.start()
+    try:
+        for update in (fake_api.private_message(slow, "/start"),
+                       fake_api.private_message(slow, "We met at PyCon US 2025 in Pittsburgh"),
+                       fake_api.private_message(quick, "/start")):
+            await app.update_queue.put(Update.de_json(update, app.bot))
+        for _ in range(200):
+            if len(fake_api.sent_to(7100)) >= 2:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await app.stop()
+        await app.shutdown()
+    order = [c.params["chat_id"] for c in fake_api.calls if c.method == "sendMessage" and c.ok
+             and c.params["chat_id"] in (7100, 7200)]
+    assert order[0] == 7200, "the quick requester was answered while the slow one's call was in flight"
+    assert list_answers(db, 1)["how"]["text"] == "We met at PyCon US 2025 in Pittsburgh", \
+        "the slow requester's answer was handled after their /start, not as a new request's opening note"
+    assert len(list(db.query("select * from requests where user_id = 7100"))) == 1
+
+
+async def test_updates_from_one_sender_run_in_arrival_order_while_others_overtake(fake_api):
+    from bot.concurrency import PerSenderProcessor
+
+    processor = PerSenderProcessor()
+    a, b = fake_api.user(1, "A"), fake_api.user(2, "B")
+    updates = [Update.de_json(fake_api.private_message(u, text), None) for u, text in ((a, "a1"), (a, "a2"), (b, "b1"))]
+    finished = []
+
+    async def handle(update: Update, delay: float):
+        await asyncio.sleep(delay)
+        finished.append(update.effective_message.text)
+
+    await asyncio.gather(processor.process_update(updates[0], handle(updates[0], 0.2)),
+                         processor.process_update(updates[1], handle(updates[1], 0)),
+                         processor.process_update(updates[2], handle(updates[2], 0.05)))
+    assert finished == ["b1", "a1", "a2"]
+    assert processor._locks == {}, "no lock is kept once a sender's updates are done"
