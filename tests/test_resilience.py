@@ -86,3 +86,17 @@ async def test_two_hundred_conversations_at_a_twenty_percent_fault_rate(settings
     faults = [c for c in fake_api.calls if not c.ok]
     assert len(faults) > 200, "the faults really happened"
     await app.shutdown()
+
+
+async def test_the_shipped_rate_limiter_stays_inside_telegrams_window(settings, db, fake_api, clock):
+    """A burst of sends to different chats: none exceeds 30 in any second, so Telegram never answers 429."""
+    people = [fake_api.user(30_000 + i, f"Q{i}") for i in range(75)]
+    for person in people:
+        fake_api.private_message(person, "hi")
+    app = build_application(settings, db=db, clock=clock, transport=fake_api.transport)
+    await app.initialize()
+    fake_api.enforce_limits(global_per_sec=30, per_chat_per_sec=1, group_per_min=20)
+    await asyncio.gather(*(app.bot.send_message(p["id"], "How did you find me?") for p in people))
+    assert fake_api.too_many_requests == 0
+    assert len([c for c in fake_api.calls if c.method == "sendMessage" and c.ok]) == len(people)
+    await app.shutdown()
