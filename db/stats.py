@@ -48,10 +48,12 @@ decided as (
   group by w.i
 ),
 still_open as (
-  select w.i, count(r.id) as still_open
-  from weeks w left join requests r on r.created_at < w.finish
-    and (r.status in ('asking', 'pending') or (r.decided_at is not null and r.decided_at >= w.finish))
-  group by w.i
+  -- two index range counts (open now; decided since the window's end), not an OR over every older request
+  select w.i,
+    (select count(*) from requests r where r.status in ('asking', 'pending') and r.created_at < w.finish)
+    + (select count(*) from requests r where r.decided_at >= w.finish and r.created_at < w.finish
+       and r.status not in ('asking', 'pending')) as still_open
+  from weeks w
 ),
 ranked as (
   select w.i, (julianday(r.decided_at) - julianday(r.created_at)) * 86400.0 as seconds,

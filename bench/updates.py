@@ -1,0 +1,249 @@
+"""Per-update cost: private messages through the real doorman app vs a bare PTB echo bot, same fake Bot API."""
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import re
+import statistics
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from _common import OWNER, TOKEN, TimedFakeAPI, machine, table, target
+from telegram import Bot, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, MessageHandler, filters
+from telegram.request import HTTPXRequest
+
+from bot.app import build_application
+from bot.concurrency import PerSenderProcessor
+from bot.request import RetryingRequest
+from bot.settings import Settings
+from db import open_db
+
+BASE_URL = "http://fake-bot-api.invalid/bot"
+TARGET_RATIO = 1.3
+WARMUP = 30
+STEP = timedelta(seconds=10)  # doorman's clock moves 10 s per update: everyday traffic, far below RAID_THRESHOLD
+# A stranger writes a first message, then types an answer to each of the two questions.
+CONVERSATION = ("Hello! I'd like to connect, we met at the PyCon sprint last spring",
+                "At your talk on type checkers in Porto, I asked about variance",
+                "I maintain a small linter and would love your advice on plugin APIs")
+
+
+API_TIME = [0.0]  # seconds spent in Bot API calls (PTB request building, httpx, the fake, JSON decoding)
+
+
+def time_api_calls() -> None:
+    """Wrap Bot._post (every Bot API call of both bots) with a stopwatch; updates are fed one at a time."""
+    original = Bot._post
+
+    async def timed(self, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return await original(self, *args, **kwargs)
+        finally:
+            API_TIME[0] += time.perf_counter() - started
+
+    Bot._post = timed
+
+
+def settings_for(db_path: Path) -> Settings:
+    """Doorman's settings for the bench: one owner, the fake's base URL."""
+    return Settings(token=TOKEN, reviewers=(OWNER,), database_path=db_path, base_url=BASE_URL,
+                    contact_line="Write to me at @owner")
+
+
+def build_echo(api: TimedFakeAPI, settings: Settings) -> Application:
+    """A bare echo bot built with the same builder options, request classes and transport as doorman."""
+    http = {"httpx_kwargs": {"transport": api.transport}}
+    app = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone,
+                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .request(RetryingRequest(retries=3, backoff=0.5, connection_pool_size=64, **http))
+        .get_updates_request(HTTPXRequest(read_timeout=30.0, **http))
+        .concurrent_updates(PerSenderProcessor())
+        .build()
+    )
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await update.effective_message.reply_text(update.effective_message.text)
+
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+    return app
+
+
+def make_updates(api: TimedFakeAPI, n: int, first_user: int) -> list[dict]:
+    """n private-message updates: strangers in turn, each sending an opening message and two answers."""
+    updates = []
+    for i in range(n):
+        user_id = first_user + i // len(CONVERSATION)
+        if i % len(CONVERSATION) == 0:
+            api.user(user_id, f"Stranger{user_id}", "Bench", username=f"s{user_id}")
+        updates.append(api.private_message(user_id, CONVERSATION[i % len(CONVERSATION)]))
+    return updates
+
+
+class SteppingClock:
+    """Doorman's clock: advanced by STEP before each update."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def feed(app: Application, updates: list[dict], clock: SteppingClock) -> None:
+    """Process updates one by one, exactly as the test suite does."""
+    for update in updates:
+        clock.now += STEP
+        await app.process_update(Update.de_json(update, app.bot))
+
+
+async def measure(kind: str, n: int, workdir: Path, profiler: cProfile.Profile | None = None,
+                  count_sql: bool = False) -> dict:
+    """Build a fresh bot of `kind` ('doorman' or 'echo') on a fresh fake, warm it up, time n updates."""
+    api, statements = TimedFakeAPI(), Counter()
+    api.user(OWNER, "Olga", "Owner")
+    api.private_message(OWNER, "/start")  # the owner has started the bot, so cards can reach them
+    settings = settings_for(workdir / f"{kind}-{time.monotonic_ns()}.db")
+    clock = SteppingClock()
+    if kind == "doorman":
+        db = open_db(settings.database_path)
+        app = build_application(settings, db=db, clock=clock, transport=api.transport, rate_limiter=False)
+    else:
+        db, app = None, build_echo(api, settings)
+    warmup = make_updates(api, WARMUP, first_user=900_000)
+    updates = make_updates(api, n, first_user=100_000)
+    await app.initialize()
+    try:
+        await feed(app, warmup, clock)
+        api.busy, API_TIME[0], sends_before = 0.0, 0.0, len(api.delivered)
+        if count_sql and db is not None:
+            db.conn.set_trace_callback(lambda sql: statements.update([normalise(sql)]))
+        if profiler:
+            profiler.enable()
+        started = time.perf_counter()
+        await feed(app, updates, clock)
+        elapsed = time.perf_counter() - started
+        if profiler:
+            profiler.disable()
+    finally:
+        await app.shutdown()
+        if db is not None:
+            db.close()
+    errors = [c for c in api.calls if not c.ok]
+    if errors:
+        raise RuntimeError(f"{kind}: the fake refused {len(errors)} calls, e.g. {errors[0]}")
+    return {"elapsed": elapsed, "api": API_TIME[0], "fake": api.busy, "sends": len(api.delivered) - sends_before,
+            "statements": statements}
+
+
+def normalise(sql: str) -> str:
+    """An SQL statement with its literals replaced, so that statements can be counted by shape."""
+    return re.sub(r"\b\d+\b", "N", re.sub(r"'[^']*'", "?", " ".join(sql.split())))
+
+
+ROOT = Path(__file__).resolve().parents[1]  # the repository: bot/ and db/ are doorman's own code
+
+
+def area(filename: str, name: str) -> str:
+    """Which part of the stack a profiled function belongs to."""
+    path = filename.replace("\\", "/")
+    rules = ((f"{ROOT}/bot/sandbox/", "fake Bot API (bench harness)"), (f"{ROOT}/bot/", "doorman code (bot/, db/)"),
+             (f"{ROOT}/db/", "doorman code (bot/, db/)"), (f"{ROOT}/prompts/", "jinja2 (templates)"),
+             ("sqlite_utils", "sqlite-utils"), ("jinja2", "jinja2 (templates)"), ("markupsafe", "jinja2 (templates)"),
+             ("/telegram/", "python-telegram-bot"), ("httpx", "httpx / httpcore"), ("httpcore", "httpx / httpcore"),
+             ("asyncio", "asyncio"), ("json", "json"))
+    if filename == "~" and "sqlite3" in name:
+        return "sqlite3 (C)"
+    return next((label for needle, label in rules if needle in path), "other (stdlib, builtins)")
+
+
+def print_profile(profiler: cProfile.Profile, n: int, statements: Counter, top: int = 25) -> None:
+    """Where the doorman's time goes: by area, top functions by own time, doorman's functions, SQL statements."""
+    stats = pstats.Stats(profiler).stats
+    total = sum(row[2] for row in stats.values())
+    by_area: Counter = Counter()
+    for (filename, _, name), (_, _, tottime, _, _) in stats.items():
+        by_area[area(filename, name)] += tottime
+    print(f"\nprofile of doorman, {n} updates (cProfile inflates Python-heavy code; read the shares, not the ms)")
+    print(table(["area (own time)", "s", "share", "µs/update"],
+                [[name, f"{t:.2f}", f"{t / total:.0%}", f"{t / n * 1e6:.0f}"] for name, t in by_area.most_common()]))
+
+    def label(f: str, line: int, name: str) -> str:
+        return name if f == "~" else f"{Path(f).relative_to(ROOT) if f.startswith(str(ROOT)) else Path(f).name}" \
+            f":{line}({name})"
+
+    own = sorted(stats.items(), key=lambda kv: -kv[1][2])[:top]
+    print(f"\ntop {top} functions by own time")
+    print(table(["function", "calls/update", "own µs/update"],
+                [[label(*key), f"{calls / n:.2f}", f"{tt / n * 1e6:.0f}"] for key, (_, calls, tt, _, _) in own]))
+    mine = sorted(((key, row) for key, row in stats.items() if area(key[0], key[2]).startswith("doorman")),
+                  key=lambda kv: -kv[1][3])[:top]
+    print(f"\ntop {top} doorman functions by cumulative time (including what they call)")
+    print(table(["function", "calls/update", "cum µs/update"],
+                [[label(*key), f"{calls / n:.2f}", f"{ct / n * 1e6:.0f}"] for key, (_, calls, _, ct, _) in mine]))
+    print(f"\nSQL statements per update: {sum(statements.values()) / n:.1f} (most frequent, literals replaced)")
+    print(table(["statement", "per update"],
+                [[sql[:100], f"{count / n:.2f}"] for sql, count in statements.most_common(12)]))
+
+
+def main() -> None:
+    """Run both bots `--repeat` times on N updates each, print the table, the ratio and the target line."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=2000, help="private-message updates per run (default 2000)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per bot, alternating; medians reported")
+    parser.add_argument("--profile", action="store_true", help="also profile one doorman run (cProfile)")
+    args = parser.parse_args()
+    results: dict[str, list[dict]] = {"echo": [], "doorman": []}
+    time_api_calls()
+    with tempfile.TemporaryDirectory(prefix="doorman-bench-") as tmp:
+        for _ in range(args.repeat):
+            for kind in ("echo", "doorman"):
+                results[kind].append(asyncio.run(measure(kind, args.n, Path(tmp))))
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler:
+            asyncio.run(measure("doorman", args.n, Path(tmp), profiler))
+            statements = asyncio.run(measure("doorman", args.n, Path(tmp), count_sql=True))["statements"]
+
+    def median(kind: str, key: str) -> float:
+        return statistics.median(r[key] for r in results[kind])
+
+    print(f"bench/updates.py: {args.n} private-message updates per run, median of {args.repeat} runs; "
+          f"{machine()}")
+    print("both bots: rate_limiter=False (the rate limiter's sleeping is waiting, not per-update CPU cost); "
+          "same builder options, in-process fake Bot API, app.process_update(Update.de_json(...)) one by one")
+    print(f"doorman: {-(-args.n // 3)} strangers each write a first message and answer two questions (temp SQLite "
+          f"file, WAL; its clock moves {STEP.seconds} s per update: everyday traffic, no raid mode); echo: the same "
+          "updates, replied to with their text\n")
+    rows = []
+    for kind in ("echo", "doorman"):
+        per_update, api, fake = (median(kind, key) / args.n * 1e3 for key in ("elapsed", "api", "fake"))
+        sends = statistics.median(r["sends"] for r in results[kind]) / args.n
+        rows.append([kind, f"{1e3 / per_update:,.0f}", f"{per_update:.3f}", f"{sends:.2f}", f"{api:.3f}",
+                     f"{fake:.3f}", f"{per_update - api:.3f}"])
+    print(table(["bot", "updates/s", "ms/update", "sends/update", "Bot API calls ms", "of which fake ms",
+                 "rest ms"], rows))
+    print("(Bot API calls: PTB building the request, httpx, the in-process fake, decoding the answer; rest: parsing "
+          "the update, dispatch, handlers, SQLite, templates)")
+    ratio = median("doorman", "elapsed") / median("echo", "elapsed")
+    rest = ((median("doorman", "elapsed") - median("doorman", "api"))
+            / (median("echo", "elapsed") - median("echo", "api")))
+    print(f"\nratio of per-update cost doorman / echo: {ratio:.2f}x "
+          f"(Bot API calls excluded on both sides: {rest:.2f}x)")
+    if profiler:
+        print_profile(profiler, args.n, statements)
+    print()
+    print(target(f"doorman per-update cost <= {TARGET_RATIO}x echo bot", f"{ratio:.2f}x", ratio <= TARGET_RATIO))
+
+
+if __name__ == "__main__":
+    main()
