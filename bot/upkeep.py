@@ -10,6 +10,7 @@ from bot.cards import duration, full_name
 from bot.keyboards import pending_keyboard
 from bot.raids import send_raid_batch
 from bot.services import Services
+from db.events import prune_processed_updates
 from db.requests import list_expirable, list_snoozes_due, list_stale, set_snooze
 from db.stats import get_schedule_state, swap_schedule_state
 
@@ -28,6 +29,8 @@ async def run_upkeep(svc: Services, bot: Bot) -> dict:
         "expired": await expire_old(svc, bot),
         "reminded": await remind_stale(svc, bot),
         "batched": await send_raid_batch(svc, bot),
+        # Re-delivery happens within minutes; the newest 100,000 ids are plenty and keep the table small.
+        "pruned": prune_processed_updates(svc.db),
     }
 
 

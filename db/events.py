@@ -32,3 +32,11 @@ def mark_update_processed(db: Database, update_id: int, now: datetime) -> None:
         "insert or ignore into processed_updates (update_id, processed_at) values (?, ?)",
         [update_id, now.isoformat(timespec="seconds")],
     )
+
+
+def prune_processed_updates(db: Database, keep: int = 100_000) -> int:
+    """Forget all but the newest `keep` handled update ids (Telegram's ids only grow); return how many went."""
+    cursor = db.execute(
+        "delete from processed_updates where update_id < (select max(update_id) from processed_updates) - ?",
+        [keep])
+    return cursor.rowcount

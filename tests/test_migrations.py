@@ -23,3 +23,17 @@ def test_reopening_applies_nothing_twice(tmp_path):
     applied = len(migrations.applied(first))
     first.close()
     assert len(migrations.applied(open_db(path))) == applied
+
+
+def test_only_the_newest_handled_update_ids_are_kept(tmp_path):
+    from datetime import UTC, datetime
+
+    from db.events import is_update_processed, mark_update_processed, prune_processed_updates
+
+    db = open_db(tmp_path / "prune.db")
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    for update_id in range(1000, 1300):
+        mark_update_processed(db, update_id, now)
+    assert prune_processed_updates(db, keep=100) == 199
+    assert not is_update_processed(db, 1198) and is_update_processed(db, 1199) and is_update_processed(db, 1299)
+    assert prune_processed_updates(db, keep=100) == 0
