@@ -41,6 +41,17 @@ async def tell(bot: Bot, chat_id: int, text: str, *, reply_markup: InlineKeyboar
         raise
 
 
+async def notify_reviewers(bot: Bot, chat_id: int, text: str) -> bool:
+    """Send a notice to the owner or review chat; a refusal (never pressed Start, bot not in the group) is
+    logged instead of aborting the handler that sends it. True if it was sent."""
+    try:
+        await bot.send_message(chat_id, text)
+    except (Forbidden, BadRequest) as exc:
+        log.error("cannot send a notice to chat %s: %s — the owner must open the bot and press Start", chat_id, exc)
+        return False
+    return True
+
+
 async def edit(bot: Bot, chat_id: int, message_id: int, text: str, *,
                reply_markup: InlineKeyboardMarkup | None = None) -> bool:
     """Edit a message in place; True if it now shows `text` (an unchanged message counts), False if gone."""

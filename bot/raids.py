@@ -1,6 +1,7 @@
 """Raid mode: during a flood of requests, one batched card a minute instead of one card each."""
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import TelegramError
 
 from bot.callbacks import Callback
 from bot.cards import full_name
@@ -8,7 +9,7 @@ from bot.screening import shorten
 from bot.services import Services
 from bot.suggest import assessment_for
 from db.events import insert_event
-from db.raids import insert_batch, list_held, set_batch_message
+from db.raids import discard_batch, insert_batch, list_held, set_batch_message
 
 OPEN_BUTTONS = 24
 LISTED = 30
@@ -49,8 +50,12 @@ async def send_raid_batch(svc: Services, bot: Bot) -> int:
     declines = sum(1 for a in actions.values() if a == "decline")
     batch_id = insert_batch(svc.db, [r["id"] for r in held], declines, svc.now())
     text = svc.renderer.render("owner/raid_batch.html.j2", **batch_values(svc, held, actions, declined_by=None))
-    message = await bot.send_message(svc.settings.card_chat_id, text,
-                                     reply_markup=batch_keyboard(batch_id, held, declines, svc.labels))
+    try:
+        message = await bot.send_message(svc.settings.card_chat_id, text,
+                                         reply_markup=batch_keyboard(batch_id, held, declines, svc.labels))
+    except TelegramError:
+        discard_batch(svc.db, batch_id)  # its requests stay held and go on next minute's batched card
+        raise
     set_batch_message(svc.db, batch_id, message.chat_id, message.message_id)
     insert_event(svc.db, "raid_batch", svc.now(), detail=f"{batch_id}: {len(held)} requests, {declines} decline")
     return len(held)

@@ -36,6 +36,13 @@ def insert_batch(db: Database, request_ids: list[int], suggested_decline: int, n
     return batch_id
 
 
+def discard_batch(db: Database, batch_id: int) -> None:
+    """Undo a batch whose card could not be sent, so its requests go on the next one."""
+    with db.atomic():
+        db.execute("update requests set batch_id = null where batch_id = ?", [batch_id])
+        db.execute("delete from raid_batches where id = ?", [batch_id])
+
+
 def set_batch_message(db: Database, batch_id: int, chat_id: int, message_id: int) -> None:
     """Remember where the batched card was sent."""
     db["raid_batches"].update(batch_id, {"chat_id": chat_id, "message_id": message_id})

@@ -239,3 +239,15 @@ async def test_links_command_errors_are_explained(driver, fake_api, db, owner, s
     await driver.send(stranger, "/links x")
     assert "only for the people who review requests" in driver.last(stranger["id"])["text"]
     assert REVIEWER  # reviewers other than the owner may use it too (checked in /chats below)
+
+
+async def test_an_owner_who_never_pressed_start_does_not_break_chat_tracking(make_app, settings, db, fake_api,
+                                                                             stranger, caplog):
+    owner = fake_api.user(OWNER, "Olga")  # never opened the bot: Telegram refuses to write to her
+    driver = Driver(await make_app(settings, db), fake_api)
+    fake_api.add_chat(GROUP, "Rust Embedded", bot_status="member", can_invite_users=False)
+    await driver.feed(fake_api.my_chat_member(GROUP, owner, "administrator"))
+    assert db["chats"].get(GROUP)["bot_status"] == "administrator"
+    assert "the owner must open the bot and press Start" in caplog.text
+    assert db.execute("select count(*) from events where kind = 'chat_screening'").fetchone()[0] == 1
+    await driver.app.shutdown()

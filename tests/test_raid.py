@@ -1,6 +1,8 @@
 """Raid mode: a flood of requests gets one batched card a minute, with Open buttons and Decline all suggested."""
 
+import pytest
 from conftest import OWNER
+from telegram.error import BadRequest
 
 from bot.upkeep import run_upkeep
 
@@ -83,3 +85,16 @@ async def test_after_the_rush_cards_go_one_by_one_again_and_the_week_counts_the_
     assert "v1:accept:32" in str(driver.last(OWNER)["reply_markup"]), "a card of its own"
     await driver.send(owner, "/summary")
     assert "Raids: 1 batched card(s), 31 requests" in driver.last(OWNER)["text"]
+
+
+async def test_a_batched_card_that_fails_to_send_is_retried_with_nothing_lost(driver, fake_api, db, owner):
+    await flood(driver, fake_api, 31)
+    fake_api.fail_next("sendMessage", error_code=400, description="Bad Request: chat not found",
+                       when=lambda p: p.get("chat_id") == OWNER)
+    svc = driver.app.bot_data["doorman.services"]
+    with pytest.raises(BadRequest):  # the sweep job logs it; the rows must survive
+        await run_upkeep(svc, driver.app.bot)
+    assert fake_api.sent_to(OWNER) == [] and list(db.query("select * from raid_batches")) == []
+    assert all(r["held"] == 1 and r["batch_id"] is None for r in requests(db))
+    assert (await run_upkeep(svc, driver.app.bot))["batched"] == 31
+    assert "31 new requests" in driver.last(OWNER)["text"]

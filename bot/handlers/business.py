@@ -17,6 +17,7 @@ from bot import pipeline
 from bot.cards import full_name
 from bot.followups import receive_followup_answer
 from bot.handlers.common import person_from_user, services
+from bot.outbox import notify_reviewers
 from bot.services import Services
 from db.business import get_connection, get_latest_business_request, mark_owner_spoke, owner_spoke, upsert_connection
 from db.events import insert_event
@@ -50,7 +51,7 @@ async def track_connection(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     insert_event(svc.db, "business_connection", svc.now(), user_id=connection["user_id"],
                  detail=f"enabled={connection['is_enabled']} can_reply={connection['can_reply']}")
-    await context.bot.send_message(svc.settings.owner_id, svc.renderer.render(
+    await notify_reviewers(context.bot, svc.settings.owner_id, svc.renderer.render(
         "owner/business_status.html.j2", enabled=bool(connection["is_enabled"]),
         can_reply=bool(connection["can_reply"])))
 

@@ -11,6 +11,7 @@ from bot import pipeline
 from bot.cards import chat_problem
 from bot.handlers.common import person_from_user, services
 from bot.handlers.guard import reviewer_command
+from bot.outbox import notify_reviewers
 from db.chats import get_chat, list_chats_with_pending, list_screened_chats, upsert_chat
 from db.events import insert_event
 from db.people import upsert_person
@@ -77,7 +78,7 @@ async def track_bot_membership(update: Update, context: ContextTypes.DEFAULT_TYP
         return
     open_requests = list_open_for_chat(svc.db, chat.id)
     if state != "removed" or old_state is not None:
-        await context.bot.send_message(svc.settings.owner_id, svc.renderer.render(
+        await notify_reviewers(context.bot, svc.settings.owner_id, svc.renderer.render(
             "owner/chat_status.html.j2", state=state, title=chat.title or str(chat.id), pending=len(open_requests)))
     for request in open_requests:
         await pipeline.refresh_card(svc, context.bot, request["id"])

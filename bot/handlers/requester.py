@@ -15,7 +15,7 @@ from bot.callbacks import decode, pattern
 from bot.cards import full_name
 from bot.followups import receive_followup_answer
 from bot.handlers.common import person_from_user, services
-from bot.outbox import drop_keyboard
+from bot.outbox import drop_keyboard, notify_reviewers
 from bot.screening import clean_payload, shorten
 from bot.talk import message_requester, render_for, render_for_person
 from db.events import insert_event
@@ -112,7 +112,7 @@ async def receive_message(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if person["standing"] == "allowed":
         # Known people are let through: the owner sees what they wrote, no questionnaire.
         insert_event(svc.db, "known_message", svc.now(), user_id=person["user_id"], detail=(text or "")[:200])
-        await context.bot.send_message(svc.settings.card_chat_id, svc.renderer.render(
+        await notify_reviewers(context.bot, svc.settings.card_chat_id, svc.renderer.render(
             "owner/known_message.html.j2", name=full_name(person), username=person["username"],
             user_id=person["user_id"], text=shorten(text or "", 3000)))
         return
