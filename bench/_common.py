@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot.sandbox import FakeBotAPI
+from fakegram import FakeBotAPI
 
 TOKEN = "123456:BENCH-TOKEN"
 BOT_ID = 123456

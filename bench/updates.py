@@ -157,7 +157,7 @@ ROOT = Path(__file__).resolve().parents[1]  # the repository: bot/ and db/ are d
 def area(filename: str, name: str) -> str:
     """Which part of the stack a profiled function belongs to."""
     path = filename.replace("\\", "/")
-    rules = ((f"{ROOT}/bot/sandbox/", "fake Bot API (bench harness)"), (f"{ROOT}/bot/", "doorman code (bot/, db/)"),
+    rules = ((f"{ROOT}/fakegram/", "fake Bot API (bench harness)"), (f"{ROOT}/bot/", "doorman code (bot/, db/)"),
              (f"{ROOT}/db/", "doorman code (bot/, db/)"), (f"{ROOT}/prompts/", "jinja2 (templates)"),
              ("sqlite_utils", "sqlite-utils"), ("jinja2", "jinja2 (templates)"), ("markupsafe", "jinja2 (templates)"),
              ("/telegram/", "python-telegram-bot"), ("httpx", "httpx / httpcore"), ("httpcore", "httpx / httpcore"),

@@ -7,7 +7,7 @@ import pytest
 from telegram import Update
 
 from bot.app import build_application
-from bot.sandbox import FakeBotAPI
+from fakegram import FakeBotAPI
 from bot.settings import Settings
 from db import open_db
 

@@ -35,8 +35,8 @@ from telegram.error import (
 from telegram.ext import ApplicationBuilder, CommandHandler
 from telegram.request import HTTPXRequest
 
-from bot.sandbox import FakeBotAPI
-from bot.sandbox.html_check import HtmlError, parse_html
+from fakegram import FakeBotAPI
+from fakegram.html_check import HtmlError, parse_html
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.render import Renderer, package_prompts_dir
-from bot.sandbox.html_check import parse_html
+from fakegram.html_check import parse_html
 
 USER_TEXT = "<script>x</script> & </b>"
 PERSON = {"first_name": USER_TEXT, "contact_line": "Mail me & more", "kind": "direct", "chat_title": None,

@@ -7,7 +7,7 @@ import sys
 import pytest
 from sandbox_run import Sandbox, button
 
-from bot.sandbox import FakeBotAPI
+from fakegram import FakeBotAPI
 from bot.sandbox.world import BUSINESS_ID, TOKEN, World
 
 

@@ -1,5 +1,1 @@
-"""A local stand-in for the Telegram Bot API (tests, benchmarks, `python -m bot sandbox`)."""
-
-from bot.sandbox.fake_api import ApiError, Call, FakeBotAPI
-
-__all__ = ["ApiError", "Call", "FakeBotAPI"]
+"""`python -m bot sandbox`: the real bot against fakegram, with a two-pane page in the browser."""

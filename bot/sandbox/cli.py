@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bot.logs import configure_logging
-from bot.sandbox.fake_api import FakeBotAPI
-from bot.sandbox.server import FakeServer
+from fakegram.api import FakeBotAPI
+from fakegram.server import FakeServer
 from bot.sandbox.web import SandboxWeb
 from bot.sandbox.world import BOT_USERNAME, OWNER_ID, TOKEN, World
 from bot.settings import Settings, SettingsError, load_settings

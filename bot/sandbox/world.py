@@ -10,7 +10,7 @@ import re
 import time
 from typing import Any
 
-from bot.sandbox.fake_api import FakeBotAPI
+from fakegram.api import FakeBotAPI
 
 TOKEN = "1234567890:SANDBOX-not-a-real-token"
 BOT_USERNAME = "doorman_sandbox_bot"

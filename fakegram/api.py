@@ -1,6 +1,6 @@
 """A stateful stand-in for the Telegram Bot API: shared state, request dispatch and inspection.
 
-Method handlers live in methods.py, update builders in updates.py, faults and rate limits in faults.py.
+Method handlers live in methods.py, update builders in builders.py, faults and rate limits in faults.py.
 What it does not emulate: files (uploads are accepted, never stored), Markdown parse modes (text is
 kept as sent), message entities in bot messages, webhooks, inline mode, payments, forum topics.
 """
@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from bot.sandbox.common import EXTRA_KEYS, ApiError, Call, bad, forbidden, public
-from bot.sandbox.faults import GATEWAY_PAGE, RATE_LIMITED, FaultInjection
-from bot.sandbox.methods import BUSINESS_WINDOW, JOIN_WINDOW, NOT_BY_DEFAULT, NOT_MODIFIED, BotMethods
-from bot.sandbox.transport import FakeTransport, Reply, decode_params
-from bot.sandbox.updates import UpdateBuilders
+from fakegram.errors import EXTRA_KEYS, ApiError, Call, bad, forbidden, public
+from fakegram.faults import GATEWAY_PAGE, RATE_LIMITED, FaultInjection
+from fakegram.methods import BUSINESS_WINDOW, JOIN_WINDOW, NOT_BY_DEFAULT, NOT_MODIFIED, BotMethods
+from fakegram.transport import FakeTransport, Reply, decode_params
+from fakegram.builders import UpdateBuilders
 
 __all__ = ["BUSINESS_WINDOW", "EXTRA_KEYS", "GATEWAY_PAGE", "JOIN_WINDOW", "NOT_BY_DEFAULT", "NOT_MODIFIED",
            "RATE_LIMITED", "ApiError", "Call", "FakeBotAPI", "bad", "forbidden", "public"]
@@ -182,7 +182,7 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
 
     def serve(self, host: str = "127.0.0.1", port: int = 0):
         """Serve this fake over HTTP in a daemon thread; returns the server (base_url, close())."""
-        from bot.sandbox.server import FakeServer
+        from fakegram.server import FakeServer
 
         return FakeServer(self, host, port)
 

@@ -7,8 +7,8 @@ import random
 from collections import deque
 from collections.abc import Callable
 
-from bot.sandbox.common import ApiError, Call, bad
-from bot.sandbox.transport import Reply
+from fakegram.errors import ApiError, Call, bad
+from fakegram.transport import Reply
 
 RATE_LIMITED = {"sendmessage", "editmessagetext", "editmessagereplymarkup", "editmessagecaption",
                 "sendphoto", "senddocument", "copymessage", "forwardmessage"}

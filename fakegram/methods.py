@@ -7,8 +7,8 @@ import json
 import re
 from typing import Any
 
-from bot.sandbox.common import bad, forbidden, public
-from bot.sandbox.html_check import HtmlError, parse_html
+from fakegram.errors import bad, forbidden, public
+from fakegram.html_check import HtmlError, parse_html
 
 NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are exactly the "
                 "same as a current content and reply markup of the message")

@@ -6,7 +6,7 @@ import copy
 import zlib
 from typing import Any
 
-from bot.sandbox.common import public
+from fakegram.errors import public
 
 
 def _utf16_len(text: str) -> int:
