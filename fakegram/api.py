@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from fakegram.builders import UpdateBuilders
 from fakegram.errors import EXTRA_KEYS, ApiError, Call, bad, forbidden, public
 from fakegram.faults import GATEWAY_PAGE, RATE_LIMITED, FaultInjection
 from fakegram.methods import BUSINESS_WINDOW, JOIN_WINDOW, NOT_BY_DEFAULT, NOT_MODIFIED, BotMethods
 from fakegram.transport import FakeTransport, Reply, decode_params
-from fakegram.builders import UpdateBuilders
 
 __all__ = ["BUSINESS_WINDOW", "EXTRA_KEYS", "GATEWAY_PAGE", "JOIN_WINDOW", "NOT_BY_DEFAULT", "NOT_MODIFIED",
            "RATE_LIMITED", "ApiError", "Call", "FakeBotAPI", "bad", "forbidden", "public"]

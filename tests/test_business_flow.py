@@ -1,6 +1,6 @@
 """Telegram Business: strangers writing to the owner's own account are asked for context by the bot."""
 
-from conftest import OWNER
+from helpers.world import OWNER
 
 from db.answers import list_answers
 

@@ -2,8 +2,8 @@
 
 import html
 
-from conftest import OWNER
-from test_direct_flow import answer_all, requests
+from helpers.flows import answer_all, requests
+from helpers.world import OWNER
 
 from bot.render import visible_length
 from db.answers import list_answers

@@ -3,7 +3,7 @@
 import asyncio
 
 import httpx
-from conftest import BASE_URL, OWNER
+from helpers.world import BASE_URL, OWNER
 from telegram import Update
 
 from bot.app import build_application

@@ -6,8 +6,8 @@ import signal
 import sqlite3
 import time
 
-from conftest import OWNER
-from process import start_bot, stop_bot, wait_for
+from helpers.process import start_bot, stop_bot, wait_for
+from helpers.world import OWNER
 
 from db import open_db
 from db.answers import list_answers

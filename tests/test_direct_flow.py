@@ -2,23 +2,10 @@
 
 import asyncio
 
-from conftest import OWNER, REVIEWER
+from helpers.flows import answer_all, requests
+from helpers.world import OWNER, REVIEWER
 
 from db.answers import list_answers
-
-
-def requests(db):
-    return list(db.query("select * from requests order by id"))
-
-
-async def answer_all(driver, user, *, how="Met in person", more="at PyCon 2025, your Rust talk",
-                     why="I'd like feedback on my parser"):
-    """Walk a requester through both questions (the first by button) after /start."""
-    question = driver.last(user["id"])
-    await driver.press(user, user["id"], question["message_id"], driver.button(question, "v1:pick:"))
-    await driver.send(user, more)
-    await driver.send(user, why)
-    await driver.answer_followup(user)
 
 
 async def test_deep_link_start_asks_both_questions_and_sends_a_card(driver, fake_api, db, stranger):

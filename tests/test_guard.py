@@ -1,6 +1,6 @@
 """Only reviewers decide: every owner command and every reviewer button of the real app refuses anyone else."""
 
-from conftest import OWNER
+from helpers.world import OWNER
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import ACTIONS

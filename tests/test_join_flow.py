@@ -3,7 +3,7 @@
 import asyncio
 from dataclasses import replace
 
-from conftest import OWNER, REVIEWER, Driver
+from helpers.world import OWNER, REVIEWER, Driver
 
 from bot.app import on_start
 from bot.pipeline import handle_overdue

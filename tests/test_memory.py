@@ -2,8 +2,8 @@
 
 from dataclasses import replace
 
-from conftest import OWNER, REVIEWER, Driver
-from test_direct_flow import answer_all
+from helpers.flows import answer_all
+from helpers.world import OWNER, REVIEWER, Driver
 
 from bot.upkeep import run_upkeep
 

@@ -2,8 +2,8 @@
 
 import sqlite3
 
-from conftest import OWNER
-from process import start_bot, stop_bot, wait_for
+from helpers.process import start_bot, stop_bot, wait_for
+from helpers.world import OWNER
 
 
 def answer_followup_if_asked(api, user, text):

@@ -1,7 +1,7 @@
 """Raid mode: a flood of requests gets one batched card a minute, with Open buttons and Decline all suggested."""
 
 import pytest
-from conftest import OWNER
+from helpers.world import OWNER
 from telegram.error import BadRequest
 
 from bot.upkeep import run_upkeep

@@ -4,7 +4,7 @@ import asyncio
 import random
 from dataclasses import replace
 
-from conftest import OWNER, Driver
+from helpers.world import OWNER, Driver
 from telegram.ext import AIORateLimiter
 
 from bot.app import build_application

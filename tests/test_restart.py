@@ -1,7 +1,7 @@
 """A restart at any moment loses nothing: state is in SQLite, due cards are re-sent on start."""
 
-from conftest import OWNER, Driver
-from test_direct_flow import requests
+from helpers.flows import requests
+from helpers.world import OWNER, Driver
 
 from bot.app import on_start
 from db.answers import list_answers

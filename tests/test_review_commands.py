@@ -1,7 +1,7 @@
 """Reviewer commands (/pending, /help), refusals for everyone else, and tampered callback data."""
 
-from conftest import OWNER, REVIEWER
-from test_direct_flow import answer_all, requests
+from helpers.flows import answer_all, requests
+from helpers.world import OWNER, REVIEWER
 
 
 async def test_pending_lists_waiting_requests_with_working_buttons(driver, fake_api, db, owner):

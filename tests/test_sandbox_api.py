@@ -5,10 +5,10 @@ import subprocess
 import sys
 
 import pytest
-from sandbox_run import Sandbox, button
+from helpers.sandbox import Sandbox, button
 
-from fakegram import FakeBotAPI
 from bot.sandbox.world import BUSINESS_ID, TOKEN, World
+from fakegram import FakeBotAPI
 
 
 @pytest.fixture(scope="module")

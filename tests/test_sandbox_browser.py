@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from sandbox_run import Sandbox
+from helpers.sandbox import Sandbox
 
 from bot.sandbox.world import TOKEN
 

@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from conftest import OWNER, Driver
+from helpers.world import OWNER, Driver
 
 from db.answers import list_answers
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import OWNER, REVIEWER, Driver
+from helpers.world import OWNER, REVIEWER, Driver
 from telegram.ext import CommandHandler
 
 from bot.app import build_application

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bot.logs import configure_logging
-from fakegram.api import FakeBotAPI
-from fakegram.server import FakeServer
 from bot.sandbox.web import SandboxWeb
 from bot.sandbox.world import BOT_USERNAME, OWNER_ID, TOKEN, World
 from bot.settings import Settings, SettingsError, load_settings
+from fakegram.api import FakeBotAPI
+from fakegram.server import FakeServer
 
 DEFAULT_PORT = 8765
 HOST = "127.0.0.1"

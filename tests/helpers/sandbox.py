@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import httpx
-from process import wait_for
+
+from helpers.process import wait_for
 
 URL_LINE = re.compile(r"^doorman sandbox: (http://127\.0\.0\.1:\d+/) ")
 

@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import OWNER, REVIEWER, TOKEN
+from helpers.world import OWNER, REVIEWER, TOKEN
 
 
 def wait_for(predicate, what: str, timeout: float = 30.0):
