@@ -12,11 +12,11 @@ from pathlib import Path
 
 from _common import OWNER, TOKEN, TimedFakeAPI, machine, proc_status_kb, start_bot, stop_bot, table, target, wait_for
 
-from bot.cards import render_pending
-from bot.report import render_summary, stats_values
-from bot.services import build_services
+from bot.app import build_deps
+from bot.core.weekly import last_send_at, week_so_far, week_summarised_at
+from bot.flow.cards import pending_list
+from bot.flow.summaries import render_summary, stats_text
 from bot.settings import Settings
-from bot.weekly import last_send_at, recent_weeks, week_so_far, week_summarised_at
 from db import open_db
 
 SUMMARY_TARGET, PENDING_TARGET, RSS_TARGET_MB = 0.5, 0.2, 80
@@ -166,7 +166,7 @@ def measure_calls(path: Path, now: datetime, repeat: int) -> dict[str, list[floa
     """Time the functions the bot uses for the weekly summary, /summary, /stats and /pending."""
     settings = Settings(token=TOKEN, reviewers=(OWNER,), database_path=path)
     db = open_db(path)
-    svc = build_services(settings, db, clock=lambda: now)
+    deps = build_deps(settings, db, clock=lambda: now)
     tz, day = settings.timezone, settings.summary_day
     week = week_summarised_at(last_send_at(now, day, settings.summary_time, tz), day, tz)
     calls = {
@@ -174,11 +174,10 @@ def measure_calls(path: Path, now: datetime, repeat: int) -> dict[str, list[floa
             lambda: db.execute("select count(*) from requests").fetchone(),
         "reference: full scan, select max(created_at) from requests not indexed":
             lambda: db.execute("select max(created_at || '') from requests").fetchone(),
-        "weekly summary (scheduled, last week)": lambda: render_summary(svc, week, so_far=False),
-        "/summary (this week so far)": lambda: render_summary(svc, week_so_far(now, day, tz), so_far=True),
-        "/stats (8 weeks)": lambda: svc.renderer.render(
-            "owner/stats.html.j2", usage=False, max_weeks=52, **stats_values(svc, recent_weeks(now, 8, day, tz))),
-        "/pending (render_pending)": lambda: render_pending(svc.renderer, db, settings, now),
+        "weekly summary (scheduled, last week)": lambda: render_summary(deps, week, so_far=False),
+        "/summary (this week so far)": lambda: render_summary(deps, week_so_far(now, day, tz), so_far=True),
+        "/stats (8 weeks)": lambda: stats_text(deps, []),
+        "/pending (render_pending)": lambda: pending_list(deps),
     }
     try:
         return {name: timed(call, repeat) for name, call in calls.items()}

@@ -19,9 +19,9 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.app import build_application
-from bot.concurrency import PerSenderProcessor
-from bot.request import RetryingRequest
 from bot.settings import Settings
+from bot.telegram.concurrency import PerSenderProcessor
+from bot.telegram.retry import RetryingRequest
 from db import open_db
 
 BASE_URL = "http://fake-bot-api.invalid/bot"

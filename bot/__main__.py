@@ -1,4 +1,4 @@
-"""python -m bot: run the bot (or a sub-command: assess)."""
+"""python -m bot: run the bot, or a sub-command: sandbox (try it locally), assess (the assessor offline)."""
 
 import sys
 
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     """Dispatch: no arguments runs the bot; 'assess' the offline assessor; 'sandbox' the local try-out."""
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "assess":
-        from bot.assess_cli import main as assess_main
+        from bot.cli.assess import main as assess_main
 
         return assess_main(argv[1:], sys.stdin, sys.stdout)
     if argv and argv[0] == "sandbox":

@@ -1,8 +1,9 @@
-"""Build the Application: settings, services, handlers in a fixed order."""
+"""Build the Application: settings → dependencies → PTB builder (defaults, retries, rate limits, concurrency)
+→ features registered in order."""
 
-import logging
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 
 import httpx
 from sqlite_utils import Database
@@ -11,15 +12,17 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
-from bot.concurrency import PerSenderProcessor
-from bot.handlers import business, errors, join, people, requester, review, summary, updates
-from bot.request import RetryingRequest
-from bot.services import SERVICES_KEY, build_services, get_services, utc_now
+from bot.core.assess import Phrasebook
+from bot.flow.deps import Deps, utc_now
+from bot.handlers import business, dedupe, errors, join, people, requester, review, summary
+from bot.handlers.context import DoormanContext
+from bot.jobs import DEPS_KEY, on_start
+from bot.prompt_files import PromptFiles, phrase_list_dirs, read_phrasebook
 from bot.settings import Settings
-from bot.upkeep import run_upkeep
+from bot.telegram.concurrency import PerSenderProcessor
+from bot.telegram.ratelimit import telegram_rate_limiter
+from bot.telegram.retry import RetryingRequest
 from db import open_db
-
-log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [
     "message",
@@ -34,43 +37,16 @@ ALLOWED_UPDATES = [
 ]
 
 
-SWEEP_INTERVAL_SECONDS = 60
+@lru_cache(maxsize=8)
+def _phrasebook(dirs: tuple) -> Phrasebook:
+    # Compiling the phrase lists takes ~0.5 s; they only change when the bot restarts, so compile once.
+    return read_phrasebook(list(dirs))
 
 
-async def on_start(app: Application) -> None:
-    """Re-arm what the database says is due: cards never sent, deadlines passed, the periodic sweep."""
-    svc = get_services(app.bot_data)
-    try:
-        done = await run_upkeep(svc, app.bot)
-        done["summaries"] = await summary.catch_up_summary(svc, app.bot)
-    except Exception:  # a Telegram outage at start must not stop the bot; the rows stay due
-        log.exception("could not catch up at start; what is due stays due")
-    else:
-        if any(done.values()):
-            log.info("caught up at start: %s", done)
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(sweep, interval=SWEEP_INTERVAL_SECONDS, first=SWEEP_INTERVAL_SECONDS,
-                                    name="sweep-deadlines")
-        summary.arm_summary(app)
-
-
-async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Periodic job: whatever the rows say is due (deadlines, snoozes, reminders, expiry)."""
-    await run_upkeep(get_services(context.application.bot_data), context.bot)
-
-
-def telegram_rate_limiter() -> AIORateLimiter:
-    """AIORateLimiter shaped to Telegram's sliding windows: ~30 messages/s overall, 20/min per group.
-
-    AIORateLimiter is a leaky bucket: with capacity C and period T it lets C + C/T * W calls through in any
-    window W, so the obvious (30, 1 s) allows 60 in the first second and earns 429s. A bucket of one, refilled
-    every 1/28.8 s, stays under 30 in any second with room for scheduling jitter (one stray 429 makes
-    AIORateLimiter release a bunch of waiting calls together, so the margin matters: bench/raid.py).
-    For a group, 5 per 20 s allows a burst of 5 and at most 5 + 15 = 20 in any minute. A 429 is waited out,
-    up to 10 times in a row.
-    """
-    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 28.8, group_max_rate=5,
-                          group_time_period=20, max_retries=10)
+def build_deps(settings: Settings, db: Database, clock: Callable[[], datetime] = utc_now) -> Deps:
+    """Load prompts (owner overrides first) and phrase lists, and bundle them with the database and clock."""
+    return Deps(settings=settings, db=db, prompts=PromptFiles(settings.prompts_dir),
+                phrasebook=_phrasebook(tuple(phrase_list_dirs(settings.prompts_dir))), clock=clock)
 
 
 def build_application(
@@ -84,11 +60,12 @@ def build_application(
     backoff: float = 0.5,
 ) -> Application:
     """Build the bot. Tests pass a database, a clock and the fake Bot API's in-process transport."""
-    services = build_services(settings, db if db is not None else open_db(settings.database_path), clock)
+    deps = build_deps(settings, db if db is not None else open_db(settings.database_path), clock)
     builder = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.base_url)
+        .context_types(ContextTypes(context=DoormanContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(on_start)
@@ -103,10 +80,10 @@ def build_application(
     elif rate_limiter:
         builder = builder.rate_limiter(telegram_rate_limiter())
     app = builder.build()
-    app.bot_data[SERVICES_KEY] = services
-    # Order matters: the update guard wraps everything; reviewer commands and buttons come before the
-    # requester door, whose message handler accepts any private text.
-    updates.register(app)
+    app.bot_data[DEPS_KEY] = deps
+    # Order matters: the duplicate-update guard wraps everything; reviewer commands and buttons come before the
+    # requester door, whose message handler accepts any private text; errors are logged last.
+    dedupe.register(app)
     review.register(app)
     summary.register(app)
     people.register(app)

@@ -4,6 +4,8 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from db.time import stamp
+
 
 def list_answers(db: Database, request_id: int) -> dict[str, dict]:
     """Return the request's answers keyed by question key."""
@@ -16,10 +18,10 @@ def set_answer(
     choice: str | None = None, message_id: int | None = None,
 ) -> None:
     """Store (or replace) the answer to one question."""
-    stamp = now.isoformat(timespec="seconds")
+    now_stamp = stamp(now)
     db["answers"].upsert(
         {"request_id": request_id, "question_key": key, "text": text, "choice": choice,
-         "message_id": message_id, "edited": 0, "created_at": stamp, "updated_at": stamp},
+         "message_id": message_id, "edited": 0, "created_at": now_stamp, "updated_at": now_stamp},
         pk=("request_id", "question_key"),
     )
 
@@ -36,5 +38,5 @@ def replace_answer_text(db: Database, request_id: int, key: str, text: str, now:
     """Replace an answer's text after the requester edited their message."""
     db.execute(
         "update answers set text = ?, edited = 1, updated_at = ? where request_id = ? and question_key = ?",
-        [text, now.isoformat(timespec="seconds"), request_id, key],
+        [text, stamp(now), request_id, key],
     )

@@ -4,6 +4,8 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from db.time import stamp
+
 
 def upsert_connection(db: Database, connection_id: str, *, user_id: int, user_chat_id: int, owner_name: str,
                       can_reply: bool, is_enabled: bool, accepted: bool, now: datetime) -> dict | None:
@@ -12,7 +14,7 @@ def upsert_connection(db: Database, connection_id: str, *, user_id: int, user_ch
     db["business_connections"].upsert(
         {"connection_id": connection_id, "user_id": user_id, "user_chat_id": user_chat_id, "owner_name": owner_name,
          "can_reply": int(can_reply), "is_enabled": int(is_enabled), "accepted": int(accepted),
-         "updated_at": now.isoformat(timespec="seconds")},
+         "updated_at": stamp(now)},
         pk="connection_id",
     )
     return previous
@@ -29,7 +31,7 @@ def mark_owner_spoke(db: Database, connection_id: str, chat_id: int, now: dateti
     db.execute(
         "insert into business_chats (connection_id, chat_id, owner_spoke_at) values (?, ?, ?)"
         " on conflict (connection_id, chat_id) do update set owner_spoke_at = excluded.owner_spoke_at",
-        [connection_id, chat_id, now.isoformat(timespec="seconds")],
+        [connection_id, chat_id, stamp(now)],
     )
 
 

@@ -4,6 +4,8 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from db.time import stamp
+
 
 def insert_event(
     db: Database, kind: str, now: datetime, *, request_id: int | None = None,
@@ -12,13 +14,8 @@ def insert_event(
     """Append one entry to the audit log."""
     db["events"].insert(
         {"kind": kind, "request_id": request_id, "user_id": user_id, "actor_id": actor_id,
-         "detail": detail, "created_at": now.isoformat(timespec="seconds")}
+         "detail": detail, "created_at": stamp(now)}
     )
-
-
-def list_events(db: Database, request_id: int) -> list[dict]:
-    """Return a request's audit entries, oldest first."""
-    return list(db.query("select * from events where request_id = ? order by id", [request_id]))
 
 
 def is_update_processed(db: Database, update_id: int) -> bool:
@@ -30,7 +27,7 @@ def mark_update_processed(db: Database, update_id: int, now: datetime) -> None:
     """Remember that this update id has been handled."""
     db.execute(
         "insert or ignore into processed_updates (update_id, processed_at) values (?, ?)",
-        [update_id, now.isoformat(timespec="seconds")],
+        [update_id, stamp(now)],
     )
 
 

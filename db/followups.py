@@ -4,9 +4,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-
-def _stamp(now: datetime) -> str:
-    return now.isoformat(timespec="seconds")
+from db.time import stamp
 
 
 def insert_followup(db: Database, request_id: int, origin: str, question: str, *, asked_by: int | None,
@@ -14,7 +12,7 @@ def insert_followup(db: Database, request_id: int, origin: str, question: str, *
     """Record a follow-up question sent to the requester and return its id."""
     return db["followups"].insert(
         {"request_id": request_id, "origin": origin, "question": question, "asked_by": asked_by,
-         "asked_at": _stamp(now)}).last_pk
+         "asked_at": stamp(now)}).last_pk
 
 
 def get_open_followup(db: Database, request_id: int) -> dict | None:
@@ -27,7 +25,7 @@ def get_open_followup(db: Database, request_id: int) -> dict | None:
 def answer_followup(db: Database, followup_id: int, answer: str, now: datetime) -> bool:
     """Store the requester's answer to a follow-up (only the first answer counts)."""
     cursor = db.execute("update followups set answer = ?, answered_at = ? where id = ? and answered_at is null",
-                        [answer, _stamp(now), followup_id])
+                        [answer, stamp(now), followup_id])
     return cursor.rowcount == 1
 
 
@@ -47,7 +45,7 @@ def set_owner_prompt(db: Database, chat_id: int, user_id: int, request_id: int, 
     """Remember that this reviewer's next message in this chat is a question for that request."""
     db["owner_prompts"].upsert(
         {"chat_id": chat_id, "user_id": user_id, "request_id": request_id, "prompt_message_id": prompt_message_id,
-         "created_at": _stamp(now)}, pk=("chat_id", "user_id"))
+         "created_at": stamp(now)}, pk=("chat_id", "user_id"))
 
 
 def pop_owner_prompt(db: Database, chat_id: int, user_id: int) -> dict | None:

@@ -4,19 +4,21 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from db.time import stamp
+
 
 def upsert_person(db: Database, user: dict, now: datetime) -> dict:
     """Insert or refresh a person's profile from a plain user dict; keep their standing; return the row."""
-    stamp = now.isoformat(timespec="seconds")
+    now_stamp = stamp(now)
     existing = get_person(db, user["user_id"])
     profile = {k: user.get(k) for k in ("first_name", "last_name", "username", "language_code")}
     if existing is None:
         db["people"].insert(
             {"user_id": user["user_id"], **profile, "standing": "unknown",
-             "first_seen_at": stamp, "updated_at": stamp}
+             "first_seen_at": now_stamp, "updated_at": now_stamp}
         )
     elif any(existing.get(k) != v for k, v in profile.items()):
-        db["people"].update(user["user_id"], {**profile, "updated_at": stamp})
+        db["people"].update(user["user_id"], {**profile, "updated_at": now_stamp})
     return get_person(db, user["user_id"])
 
 
@@ -30,7 +32,7 @@ def set_standing(db: Database, user_id: int, standing: str, now: datetime) -> No
     """Record the owner's standing decision about a person: unknown, allowed or blocked."""
     db.execute(
         "update people set standing = ?, updated_at = ? where user_id = ?",
-        [standing, now.isoformat(timespec="seconds"), user_id],
+        [standing, stamp(now), user_id],
     )
 
 

@@ -4,15 +4,14 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-
-def _stamp(now: datetime) -> str:
-    return now.isoformat(timespec="seconds")
+from db.time import stamp
+from db.vocabulary import OPEN
 
 
 def count_recent_requests(db: Database, now: datetime, seconds: int = 60) -> int:
     """How many requests arrived in the last `seconds`."""
     return db.execute("select count(*) from requests where created_at > ?",
-                      [_stamp(now - timedelta(seconds=seconds))]).fetchone()[0]
+                      [stamp(now - timedelta(seconds=seconds))]).fetchone()[0]
 
 
 def hold_card(db: Database, request_id: int) -> None:
@@ -24,13 +23,13 @@ def list_held(db: Database) -> list[dict]:
     """Open requests whose cards are held and not yet in a batch, oldest first, with the requester's name."""
     return list(db.query(
         "select r.*, p.first_name, p.last_name, p.username from requests r join people p on p.user_id = r.user_id"
-        " where r.held = 1 and r.batch_id is null and r.status in ('asking', 'pending') order by r.id"))
+        " where r.held = 1 and r.batch_id is null and r.status in " + OPEN + " order by r.id"))
 
 
 def insert_batch(db: Database, request_ids: list[int], suggested_decline: int, now: datetime) -> int:
     """Record a batched card for these requests and return its id."""
     with db.atomic():
-        batch_id = db["raid_batches"].insert({"created_at": _stamp(now), "size": len(request_ids),
+        batch_id = db["raid_batches"].insert({"created_at": stamp(now), "size": len(request_ids),
                                               "suggested_decline": suggested_decline}).last_pk
         db.conn.executemany("update requests set batch_id = ? where id = ?", [(batch_id, rid) for rid in request_ids])
     return batch_id
@@ -64,12 +63,12 @@ def list_batch_requests(db: Database, batch_id: int) -> list[dict]:
 def claim_decline_all(db: Database, batch_id: int, actor_id: int, now: datetime) -> bool:
     """Mark a batch's 'Decline all suggested' as pressed, once."""
     cursor = db.execute("update raid_batches set declined_all_at = ?, declined_all_by = ? where id = ?"
-                        " and declined_all_at is null", [_stamp(now), actor_id, batch_id])
+                        " and declined_all_at is null", [stamp(now), actor_id, batch_id])
     return cursor.rowcount == 1
 
 
-def count_raids(db: Database, start: str, end: str) -> tuple[int, int]:
+def count_raids(db: Database, start: datetime, end: datetime) -> tuple[int, int]:
     """Batched cards sent in [start, end) and how many requests they held."""
     row = db.execute("select count(*), coalesce(sum(size), 0) from raid_batches where created_at >= ?"
-                     " and created_at < ?", [start, end]).fetchone()
+                     " and created_at < ?", [stamp(start), stamp(end)]).fetchone()
     return row[0], row[1]

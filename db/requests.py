@@ -4,16 +4,13 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-OPEN_STATUSES = ("asking", "pending")
-
-
-def _stamp(now: datetime) -> str:
-    return now.isoformat(timespec="seconds")
+from db.time import stamp
+from db.vocabulary import OPEN
 
 
 def insert_request(db: Database, *, kind: str, user_id: int, now: datetime, **fields) -> int:
     """Create a request in status 'asking' and return its id."""
-    row = {"kind": kind, "user_id": user_id, "status": "asking", "created_at": _stamp(now), **fields}
+    row = {"kind": kind, "user_id": user_id, "status": "asking", "created_at": stamp(now), **fields}
     return db["requests"].insert(row).last_pk
 
 
@@ -21,16 +18,6 @@ def get_request(db: Database, request_id: int) -> dict | None:
     """Return the request row with that id, or None."""
     rows = list(db.query("select * from requests where id = ?", [request_id]))
     return rows[0] if rows else None
-
-
-def get_open_direct_request(db: Database, user_id: int) -> dict | None:
-    """Return the person's open (asking or pending) direct request, if any."""
-    rows = db.query(
-        "select * from requests where user_id = ? and kind = 'direct' and status in ('asking', 'pending')"
-        " order by id desc limit 1",
-        [user_id],
-    )
-    return next(iter(rows), None)
 
 
 def get_asking_request_in_chat(db: Database, user_id: int, reply_chat_id: int) -> dict | None:
@@ -75,7 +62,7 @@ def mark_answered(db: Database, request_id: int, now: datetime) -> bool:
     """Move a request from asking to pending (questionnaire complete); False if it was not asking."""
     cursor = db.execute(
         "update requests set status = 'pending', answered_at = ? where id = ? and status = 'asking'",
-        [_stamp(now), request_id],
+        [stamp(now), request_id],
     )
     return cursor.rowcount == 1
 
@@ -86,8 +73,8 @@ def claim_decision(
     """Atomically decide an open request (compare-and-set); False if someone else decided it first."""
     cursor = db.execute(
         "update requests set status = ?, decided_at = ?, decided_by = ?, decided_by_name = ?"
-        " where id = ? and status in ('asking', 'pending')",
-        [status, _stamp(now), actor_id, actor_name, request_id],
+        " where id = ? and status in " + OPEN,
+        [status, stamp(now), actor_id, actor_name, request_id],
     )
     return cursor.rowcount == 1
 
@@ -95,7 +82,7 @@ def claim_decision(
 def set_card(db: Database, request_id: int, chat_id: int, message_id: int, now: datetime) -> None:
     """Remember where the request's card was sent."""
     db["requests"].update(
-        request_id, {"card_chat_id": chat_id, "card_message_id": message_id, "card_sent_at": _stamp(now)}
+        request_id, {"card_chat_id": chat_id, "card_message_id": message_id, "card_sent_at": stamp(now)}
     )
 
 
@@ -138,7 +125,7 @@ def get_open_join_request(db: Database, user_id: int, target_chat_id: int) -> di
     """Return the person's open join request for that chat, if any."""
     rows = db.query(
         "select * from requests where user_id = ? and kind = 'join' and target_chat_id = ?"
-        " and status in ('asking', 'pending') order by id desc limit 1",
+        " and status in " + OPEN + " order by id desc limit 1",
         [user_id, target_chat_id],
     )
     return next(iter(rows), None)
@@ -149,14 +136,14 @@ def list_overdue_answers(db: Database, now: datetime) -> list[dict]:
     return list(db.query(
         "select * from requests where status = 'asking' and answer_deadline is not null"
         " and answer_deadline <= ? order by id",
-        [_stamp(now)],
+        [stamp(now)],
     ))
 
 
 def list_open_for_chat(db: Database, target_chat_id: int) -> list[dict]:
     """Open join requests for a chat (to refresh their cards when the bot's rights change)."""
     return list(db.query(
-        "select * from requests where target_chat_id = ? and status in ('asking', 'pending') order by id",
+        "select * from requests where target_chat_id = ? and status in " + OPEN + " order by id",
         [target_chat_id],
     ))
 
@@ -176,35 +163,35 @@ def list_requests_of(db: Database, user_id: int) -> list[dict]:
 
 def list_open_requests_of(db: Database, user_id: int) -> list[dict]:
     """A person's requests still asking or pending."""
-    return list(db.query("select * from requests where user_id = ? and status in ('asking', 'pending') order by id",
+    return list(db.query("select * from requests where user_id = ? and status in " + OPEN + " order by id",
                          [user_id]))
 
 
 def set_snooze(db: Database, request_id: int, until: datetime | None) -> None:
     """Snooze a pending request's card until a time (None clears it)."""
-    db["requests"].update(request_id, {"snoozed_until": _stamp(until) if until else None})
+    db["requests"].update(request_id, {"snoozed_until": stamp(until) if until else None})
 
 
 def list_snoozes_due(db: Database, now: datetime) -> list[dict]:
     """Pending requests whose snooze has run out."""
     return list(db.query("select * from requests where status = 'pending' and snoozed_until is not null"
-                         " and snoozed_until <= ? order by id", [_stamp(now)]))
+                         " and snoozed_until <= ? order by id", [stamp(now)]))
 
 
 def list_stale(db: Database, older_than: datetime, limit: int = 20) -> tuple[list[dict], int]:
     """Pending, not snoozed requests created before `older_than` (oldest first), with the total count."""
     where = ("from requests r join people p on p.user_id = r.user_id where r.status = 'pending'"
              " and r.snoozed_until is null and r.created_at < ?")
-    total = db.execute(f"select count(*) {where}", [_stamp(older_than)]).fetchone()[0]
+    total = db.execute(f"select count(*) {where}", [stamp(older_than)]).fetchone()[0]
     rows = list(db.query(f"select r.*, p.first_name, p.last_name, p.username {where} order by r.id limit ?",
-                         [_stamp(older_than), limit]))
+                         [stamp(older_than), limit]))
     return rows, total
 
 
 def list_expirable(db: Database, older_than: datetime) -> list[dict]:
     """Open requests created before `older_than`."""
-    return list(db.query("select * from requests where status in ('asking', 'pending') and created_at < ?"
-                         " order by id", [_stamp(older_than)]))
+    return list(db.query("select * from requests where status in " + OPEN + " and created_at < ?"
+                         " order by id", [stamp(older_than)]))
 
 
 def reopen_request(db: Database, request_id: int, note: str) -> None:
@@ -220,7 +207,7 @@ def set_opening_note(db: Database, request_id: int, text: str) -> None:
 
 def mark_card_attempt(db: Database, request_id: int, now: datetime) -> None:
     """Record that a card send is about to be attempted (a crash before it is recorded leaves this behind)."""
-    db["requests"].update(request_id, {"card_attempted_at": _stamp(now)})
+    db["requests"].update(request_id, {"card_attempted_at": stamp(now)})
 
 
 def forget_card(db: Database, request_id: int) -> None:
@@ -230,15 +217,15 @@ def forget_card(db: Database, request_id: int) -> None:
 
 def mark_timed_out(db: Database, request_id: int, now: datetime) -> None:
     """Record that the requester did not answer before the deadline."""
-    db["requests"].update(request_id, {"timed_out_at": _stamp(now)})
+    db["requests"].update(request_id, {"timed_out_at": stamp(now)})
 
 
 def mark_taken_over(db: Database, request_id: int, now: datetime) -> None:
     """Record that the owner wrote in the business chat themselves."""
-    db["requests"].update(request_id, {"taken_over_at": _stamp(now)})
+    db["requests"].update(request_id, {"taken_over_at": stamp(now)})
 
 
 def list_open_in_private_chat(db: Database, chat_id: int) -> list[dict]:
     """Open requests answered in this private chat with the bot (not business chats)."""
-    return list(db.query("select * from requests where reply_chat_id = ? and status in ('asking', 'pending')"
+    return list(db.query("select * from requests where reply_chat_id = ? and status in " + OPEN +
                          " and business_connection_id is null order by id", [chat_id]))

@@ -5,23 +5,15 @@ both sides are written the same way: UTC ISO-8601 to the second ('2026-11-23T09:
 """
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlite_utils import Database
 
-KINDS = ("join", "direct", "business")
-OUTCOMES = ("accepted", "declined", "blocked", "expired", "withdrawn")
-# Reviewer decisions; expiry and "handled elsewhere" would skew the time a reviewer takes to decide.
-REVIEWED = ("accepted", "declined", "blocked")
+from bot.core.vocabulary import OUTCOMES, Kind
+from db.time import stamp
+from db.vocabulary import DECIDED, OPEN, REVIEWED_SQL
 
-
-def stamp(moment: datetime) -> str:
-    """A moment written the way the database stores it: UTC ISO-8601 to the second."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _quoted(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
+KINDS = tuple(Kind)
 
 
 # One row per window. "never answered": received in the window and either timed out, or still being asked more
@@ -44,15 +36,15 @@ decided as (
   select w.i, count(r.id) as decided,
     {", ".join(f"coalesce(sum(r.status = '{o}'), 0) as {o}" for o in OUTCOMES)}
   from weeks w left join requests r
-    on r.decided_at >= w.start and r.decided_at < w.finish and r.status in ({_quoted(OUTCOMES)})
+    on r.decided_at >= w.start and r.decided_at < w.finish and r.status in {DECIDED}
   group by w.i
 ),
 still_open as (
   -- two index range counts (open now; decided since the window's end), not an OR over every older request
   select w.i,
-    (select count(*) from requests r where r.status in ('asking', 'pending') and r.created_at < w.finish)
+    (select count(*) from requests r where r.status in {OPEN} and r.created_at < w.finish)
     + (select count(*) from requests r where r.decided_at >= w.finish and r.created_at < w.finish
-       and r.status not in ('asking', 'pending')) as still_open
+       and r.status not in {OPEN}) as still_open
   from weeks w
 ),
 ranked as (
@@ -60,7 +52,7 @@ ranked as (
     row_number() over (partition by w.i order by julianday(r.decided_at) - julianday(r.created_at)) as n,
     count(*) over (partition by w.i) as total
   from weeks w join requests r
-    on r.decided_at >= w.start and r.decided_at < w.finish and r.status in ({_quoted(REVIEWED)})
+    on r.decided_at >= w.start and r.decided_at < w.finish and r.status in {REVIEWED_SQL}
 ),
 median as (
   select i, avg(seconds) as median_seconds from ranked where n in ((total + 1) / 2, (total + 2) / 2) group by i
@@ -89,9 +81,9 @@ def week_series(db: Database, windows: list[tuple[datetime, datetime]]) -> list[
         median = row["median_seconds"]
         rows.append({
             "received": row["received"],
-            "by_kind": {k: row[f"kind_{k}"] for k in KINDS},
+            "by_kind": {str(k): row[f"kind_{k}"] for k in KINDS},
             "decided": decided,
-            "outcomes": {o: row[o] for o in OUTCOMES},
+            "outcomes": {str(o): row[o] for o in OUTCOMES},
             "still_open": row["still_open"],
             "never_answered": row["never_answered"],
             "median_seconds": round(median, 3) if median is not None else None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import time
@@ -10,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.assess import assess, followup_question
-from bot.assess_cli import read_requests, score
-from bot.phrasebook import PhrasebookError, default_phrasebook_dirs, load_phrasebook
+from bot.cli.assess import read_requests, score
+from bot.core.assess import PhrasebookError, assess, followup_question
+from bot.prompt_files import phrase_list_dirs, read_phrasebook
 
 REPO = Path(__file__).resolve().parents[1]
 DEV_SET = REPO.parent / "shared" / "screening-dev.jsonl"
@@ -20,7 +19,7 @@ DEV_SET = REPO.parent / "shared" / "screening-dev.jsonl"
 
 @pytest.fixture(scope="module")
 def pb():
-    return load_phrasebook(default_phrasebook_dirs(None))
+    return read_phrasebook(phrase_list_dirs(None))
 
 
 def run(pb, how, why="", lang="en", source=None, **more):
@@ -360,8 +359,8 @@ def test_owner_phrase_list_extends_the_defaults(tmp_path):
     (tmp_path / "assess").mkdir()
     (tmp_path / "assess" / "mine.toml").write_text('[generic]\nen = ["let us be pen ?pals"]\n'
                                                    '[pitch]\nde = ["mein Kochkurs"]\n', encoding="utf-8")
-    default = load_phrasebook(default_phrasebook_dirs(None))
-    owner = load_phrasebook(default_phrasebook_dirs(tmp_path))
+    default = read_phrasebook(phrase_list_dirs(None))
+    owner = read_phrasebook(phrase_list_dirs(tmp_path))
     note = {"how": "Found your blog via Google", "why": "Let us be penpals and write letters!"}
     assert not assess(note, start_source=None, lang="en", phrasebook=default).generic
     assert assess(note, start_source=None, lang="en", phrasebook=owner).generic
@@ -372,8 +371,8 @@ def test_owner_phrase_list_extends_the_defaults(tmp_path):
 
 
 def test_default_dirs_skip_an_override_without_assess_folder(tmp_path):
-    assert default_phrasebook_dirs(tmp_path) == default_phrasebook_dirs(None)
-    assert default_phrasebook_dirs(None)[0].name == "assess"
+    assert phrase_list_dirs(tmp_path) == phrase_list_dirs(None)
+    assert phrase_list_dirs(None)[0].name == "assess"
 
 
 @pytest.mark.parametrize("content,message", [
@@ -385,17 +384,17 @@ def test_default_dirs_skip_an_override_without_assess_folder(tmp_path):
 def test_bad_phrase_list_is_reported_with_its_file(tmp_path, content, message):
     (tmp_path / "bad.toml").write_text(content, encoding="utf-8")
     with pytest.raises(PhrasebookError, match=message):
-        load_phrasebook([tmp_path])
+        read_phrasebook([tmp_path])
 
 
 def test_missing_phrase_list_folder_is_an_error(tmp_path):
     with pytest.raises(PhrasebookError, match="not found"):
-        load_phrasebook([tmp_path / "nope"])
+        read_phrasebook([tmp_path / "nope"])
 
 
 def test_fast_phrase_lookup_finds_what_plain_regexes_find(pb):
     """The phrasebook's index and lower-case compilation are only for speed: they must not lose a match."""
-    from bot.phrasebook import fold, fold_pattern
+    from bot.core.assess.phrasebook import fold, fold_pattern
 
     texts = [fold(x)[0] for case in GENERIC + PITCH + CREEPY + TIES for x in case[:2]]
     if DEV_SET.exists():
@@ -415,9 +414,9 @@ def test_every_signal_the_assessor_uses_is_shipped(pb):
     """A typo in a signal name would silently match nothing: check the names used in the code exist."""
     call = re.compile(r"""(?:hits|find|search|is_word|match_start|alternatives)\((?:pb, )?["']([a-z_.]+)["']""")
     used = {f"quick_reply.{k}" for k in ("met", "referred", "read", "search", "other")}
-    for name in ("assess.py", "assess_text.py"):
-        used |= set(call.findall((REPO / "bot" / name).read_text(encoding="utf-8")))
-    from bot.assess import WEAK_KINDS
+    for name in ("rules.py", "text.py"):
+        used |= set(call.findall((REPO / "bot" / "core" / "assess" / name).read_text(encoding="utf-8")))
+    from bot.core.assess.rules import WEAK_KINDS
     used |= {f"weak.{k}" for k in WEAK_KINDS}
     assert len(used) > 25
     assert sorted(s for s in used if s not in pb.entries) == []
@@ -430,17 +429,7 @@ def test_core_lists_cover_six_languages(signal):
     assert {"en", "de", "es", "fr", "ru", "pt"} <= set(data[signal])
 
 
-# --- purity and speed --------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("module", ["assess.py", "assess_text.py"])
-def test_assessor_is_pure(module):
-    tree = ast.parse((REPO / "bot" / module).read_text(encoding="utf-8"))
-    imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-    assert imported <= {"__future__", "re", "itertools", "dataclasses", "collections", "typing", "bot"}
-    source = (REPO / "bot" / module).read_text(encoding="utf-8")
-    assert "open(" not in source and "datetime" not in source and "time." not in source
-
+# --- speed --------------------------------------------------------------------------------------
 
 def test_no_regex_is_compiled_per_assessment(pb, monkeypatch):
     cases = GENERIC + PITCH + CREEPY

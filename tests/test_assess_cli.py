@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.assess_cli import OUTPUT_KEYS, main
+from bot.cli.assess import OUTPUT_KEYS, main
 
 REPO = Path(__file__).resolve().parents[1]
 DEV_SET = REPO.parent / "shared" / "screening-dev.jsonl"
@@ -118,7 +118,7 @@ def test_dev_set_score_from_the_command_line():
 
 
 def test_runs_as_a_module():
-    done = subprocess.run([sys.executable, "-m", "bot.assess_cli"], input=jsonl(REQUESTS), capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "bot", "assess"], input=jsonl(REQUESTS), capture_output=True,
                           text=True, cwd=REPO, timeout=60)
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]

@@ -5,7 +5,7 @@ import html
 from helpers.flows import answer_all, requests
 from helpers.world import OWNER
 
-from bot.render import visible_length
+from bot.core.text import visible_length
 from db.answers import list_answers
 
 NASTY = "<b>bold</b> & </a> <script>alert(1)</script> &amp;"

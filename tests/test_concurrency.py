@@ -51,7 +51,7 @@ async def test_a_slow_requester_does_not_hold_up_others_and_keeps_its_order(sett
 
 
 async def test_updates_from_one_sender_run_in_arrival_order_while_others_overtake(fake_api):
-    from bot.concurrency import PerSenderProcessor
+    from bot.telegram.concurrency import PerSenderProcessor
 
     processor = PerSenderProcessor()
     a, b = fake_api.user(1, "A"), fake_api.user(2, "B")

@@ -3,7 +3,7 @@
 from helpers.world import OWNER
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.callbacks import ACTIONS
+from bot.core.callbacks import ACTIONS
 
 REQUESTER_COMMANDS = {"start"}
 REQUESTER_ACTIONS = {"pick"}

@@ -5,8 +5,8 @@ from dataclasses import replace
 
 from helpers.world import OWNER, REVIEWER, Driver
 
-from bot.app import on_start
-from bot.pipeline import handle_overdue
+from bot.flow.upkeep import handle_overdue
+from bot.jobs import deps_of, on_start
 from db.answers import list_answers
 
 GROUP = -1001234567890
@@ -184,13 +184,13 @@ async def test_no_answer_in_time_sends_the_card_and_keeps_it_for_the_owner(drive
     fake_api.add_chat(GROUP, "Rust Embedded")
     await ask_to_join(driver, fake_api, stranger)
     clock.advance(hours=23)
-    assert await handle_overdue(driver.app.bot_data["doorman.services"], driver.app.bot) == 0
+    assert await handle_overdue(deps_of(driver.app), driver.app.bot) == 0
     clock.advance(hours=2)
-    assert await handle_overdue(driver.app.bot_data["doorman.services"], driver.app.bot) == 1
+    assert await handle_overdue(deps_of(driver.app), driver.app.bot) == 1
     card = driver.card()
     assert "No answers — they did not reply in time." in card["text"] and driver.button(card, "v1:accept:1")
     assert requests(db)[0]["status"] == "pending" and requests(db)[0]["timed_out_at"]
-    assert await handle_overdue(driver.app.bot_data["doorman.services"], driver.app.bot) == 0
+    assert await handle_overdue(deps_of(driver.app), driver.app.bot) == 0
 
 
 async def test_no_answer_policy_decline(make_app, settings, db, fake_api, stranger, owner, clock):
@@ -201,7 +201,7 @@ async def test_no_answer_policy_decline(make_app, settings, db, fake_api, strang
     await ask_to_join(driver, fake_api, stranger)
     await driver.send(stranger, "a friend told me")  # answered one question, then went quiet
     clock.advance(hours=25)
-    await handle_overdue(app.bot_data["doorman.services"], app.bot)
+    await handle_overdue(deps_of(app), app.bot)
     assert requests(db)[0]["status"] == "declined" and requests(db)[0]["decided_by"] == 0
     assert calls(fake_api, "declineChatJoinRequest") == ["declineChatJoinRequest"]
     assert "They stopped answering before the end." in fake_api.sent_to(OWNER)[-1]["text"]

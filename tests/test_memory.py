@@ -5,7 +5,8 @@ from dataclasses import replace
 from helpers.flows import answer_all
 from helpers.world import OWNER, REVIEWER, Driver
 
-from bot.upkeep import run_upkeep
+from bot.flow.upkeep import run_upkeep
+from bot.jobs import deps_of
 
 GROUP = -1001234567890
 REVIEW_CHAT = -100999
@@ -15,8 +16,8 @@ def requests(db):
     return list(db.query("select * from requests order by id"))
 
 
-def services(driver):
-    return driver.app.bot_data["doorman.services"]
+def deps(driver):
+    return deps_of(driver.app)
 
 
 async def screened(driver, user, **kwargs):
@@ -169,9 +170,9 @@ async def test_later_snoozes_and_the_card_comes_back_to_the_top(driver, fake_api
     assert "Snoozed until 2026-11-26 09:00" in [m for m in fake_api.sent_to(OWNER)
                                                if m["message_id"] == card["message_id"]][0]["text"]
     clock.advance(days=2)
-    assert (await run_upkeep(services(driver), driver.app.bot))["snoozes"] == 0
+    assert (await run_upkeep(deps(driver), driver.app.bot))["snoozes"] == 0
     clock.advance(days=1, minutes=1)
-    assert (await run_upkeep(services(driver), driver.app.bot))["snoozes"] == 1
+    assert (await run_upkeep(deps(driver), driver.app.bot))["snoozes"] == 1
     newest = [m for m in fake_api.sent_to(OWNER) if m["message_id"] == requests(db)[0]["card_message_id"]][0]
     assert newest["message_id"] > card["message_id"] and "v1:accept:1" in str(newest["reply_markup"])
     old = [m for m in fake_api.sent_to(OWNER) if m["message_id"] == card["message_id"]][0]
@@ -183,18 +184,18 @@ async def test_stale_requests_are_reminded_once_a_day_in_one_message(driver, fak
         person = fake_api.user(6100 + i, f"Waiting{i}")
         await screened(driver, person)
     clock.advance(days=2)
-    assert (await run_upkeep(services(driver), driver.app.bot))["reminded"] == 0
+    assert (await run_upkeep(deps(driver), driver.app.bot))["reminded"] == 0
     clock.advance(days=1, hours=1)
     before = len(fake_api.sent_to(OWNER))
-    assert (await run_upkeep(services(driver), driver.app.bot))["reminded"] == 3
+    assert (await run_upkeep(deps(driver), driver.app.bot))["reminded"] == 3
     reminder = driver.last(OWNER)
     assert "3 requests waiting more than 3 days" in reminder["text"]
     assert len(reminder["reply_markup"]["inline_keyboard"]) == 3
     assert len(fake_api.sent_to(OWNER)) == before + 1, "one compact message, not one per request"
     clock.advance(hours=12)
-    assert (await run_upkeep(services(driver), driver.app.bot))["reminded"] == 0
+    assert (await run_upkeep(deps(driver), driver.app.bot))["reminded"] == 0
     clock.advance(hours=13)
-    assert (await run_upkeep(services(driver), driver.app.bot))["reminded"] == 3
+    assert (await run_upkeep(deps(driver), driver.app.bot))["reminded"] == 3
 
 
 async def test_old_requests_expire_and_the_requester_is_told(driver, fake_api, db, stranger, owner, clock):
@@ -205,7 +206,7 @@ async def test_old_requests_expire_and_the_requester_is_told(driver, fake_api, d
     await driver.send(joiner, "search")
     await driver.send(joiner, "to learn")
     clock.advance(days=31)
-    done = await run_upkeep(services(driver), driver.app.bot)
+    done = await run_upkeep(deps(driver), driver.app.bot)
     assert done["expired"] == 2
     assert [r["status"] for r in requests(db)] == ["expired", "expired"]
     assert "not answered in time" in driver.last(stranger["id"])["text"]
@@ -220,6 +221,6 @@ async def test_expiry_off_with_zero(make_app, settings, db, fake_api, stranger, 
     driver = Driver(await make_app(replace(settings, expire_after_days=0), db), fake_api)
     await screened(driver, stranger)
     clock.advance(days=400)
-    assert (await run_upkeep(services(driver), driver.app.bot))["expired"] == 0
+    assert (await run_upkeep(deps(driver), driver.app.bot))["expired"] == 0
     assert requests(db)[0]["status"] == "pending"
     await driver.app.shutdown()

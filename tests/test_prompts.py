@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.render import Renderer, package_prompts_dir
+from bot.prompt_files import PromptFiles, package_prompts_dir
 from fakegram.html_check import parse_html
 
 USER_TEXT = "<script>x</script> & </b>"
@@ -134,7 +134,7 @@ def test_every_template_has_a_sample_here():
 
 @pytest.mark.parametrize("name, values", CASES)
 def test_template_renders_to_valid_telegram_html_with_user_text_escaped(name, values):
-    text = Renderer().render(name, **values)
+    text = PromptFiles().render(name, **values)
     assert text.strip()
     if name.endswith(".html.j2"):
         plain = parse_html(text)  # raises on anything Telegram would refuse
@@ -148,7 +148,7 @@ def test_template_renders_to_valid_telegram_html_with_user_text_escaped(name, va
 def test_an_owner_override_wins_and_the_rest_falls_back(tmp_path: Path):
     (tmp_path / "requester").mkdir()
     (tmp_path / "requester" / "thanks.html.j2").write_text("Merci, {{ name }}!")
-    renderer = Renderer(tmp_path)
+    renderer = PromptFiles(tmp_path)
     assert renderer.render("requester/thanks.html.j2", name="<Zoë>") == "Merci, &lt;Zoë&gt;!"
     assert "Could you write a little more?" in renderer.render("requester/too_short.html.j2")
 
@@ -157,4 +157,4 @@ def test_a_missing_value_is_an_error_not_an_empty_string():
     from jinja2 import UndefinedError
 
     with pytest.raises(UndefinedError):
-        Renderer().render("requester/ask_more.html.j2")
+        PromptFiles().render("requester/ask_more.html.j2")

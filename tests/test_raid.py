@@ -4,7 +4,8 @@ import pytest
 from helpers.world import OWNER
 from telegram.error import BadRequest
 
-from bot.upkeep import run_upkeep
+from bot.flow.upkeep import run_upkeep
+from bot.jobs import deps_of
 
 PITCH = "We offer SEO services and lead generation for your business, book a free demo"
 GOOD = "You asked me at PyCon US 2025 in Pittsburgh to send the benchmark numbers for the JIT we discussed"
@@ -30,19 +31,19 @@ async def test_a_flood_gets_one_batched_card_instead_of_one_card_each(driver, fa
     await flood(driver, fake_api, 40)
     assert fake_api.sent_to(OWNER) == [], "no card each during the raid"
     assert all(r["held"] == 1 and r["status"] == "pending" for r in requests(db))
-    done = await run_upkeep(driver.app.bot_data["doorman.services"], driver.app.bot)
+    done = await run_upkeep(deps_of(driver.app), driver.app.bot)
     assert done["batched"] == 40
     [batch] = fake_api.sent_to(OWNER)
     assert "40 new requests" in batch["text"] and "14 suggested decline" in batch["text"]
     labels = [b["text"] for row in batch["reply_markup"]["inline_keyboard"] for b in row]
     assert labels[:3] == ["#1", "#2", "#3"] and labels[-1] == "❌ Decline all suggested (14)"
-    assert (await run_upkeep(driver.app.bot_data["doorman.services"], driver.app.bot))["batched"] == 0
+    assert (await run_upkeep(deps_of(driver.app), driver.app.bot))["batched"] == 0
     assert len(fake_api.sent_to(OWNER)) == 1, "one batched card per minute, not one per sweep"
 
 
 async def test_decline_all_suggested_declines_only_those_once(driver, fake_api, db, owner, reviewer, clock):
     people = await flood(driver, fake_api, 33)
-    await run_upkeep(driver.app.bot_data["doorman.services"], driver.app.bot)
+    await run_upkeep(deps_of(driver.app), driver.app.bot)
     [batch] = fake_api.sent_to(OWNER)
     decline_all = batch["reply_markup"]["inline_keyboard"][-1][0]["callback_data"]
     await driver.press(owner, OWNER, batch["message_id"], decline_all)
@@ -61,7 +62,7 @@ async def test_decline_all_suggested_declines_only_those_once(driver, fake_api, 
 
 async def test_open_sends_that_requests_own_card_which_works(driver, fake_api, db, owner, stranger):
     await flood(driver, fake_api, 31)
-    await run_upkeep(driver.app.bot_data["doorman.services"], driver.app.bot)
+    await run_upkeep(deps_of(driver.app), driver.app.bot)
     [batch] = fake_api.sent_to(OWNER)
     intruder = fake_api.user(9999, "Mallory")
     await driver.feed(fake_api.press_button(intruder, OWNER, batch["message_id"], "v1:open:2", check_buttons=False))
@@ -76,7 +77,7 @@ async def test_open_sends_that_requests_own_card_which_works(driver, fake_api, d
 async def test_after_the_rush_cards_go_one_by_one_again_and_the_week_counts_the_raid(driver, fake_api, db, owner,
                                                                                    stranger, clock):
     await flood(driver, fake_api, 31)
-    await run_upkeep(driver.app.bot_data["doorman.services"], driver.app.bot)
+    await run_upkeep(deps_of(driver.app), driver.app.bot)
     clock.advance(minutes=2)
     await driver.send(stranger, "/start")
     await driver.send(stranger, "We met at PyCon US 2025 in Pittsburgh")
@@ -91,7 +92,7 @@ async def test_a_batched_card_that_fails_to_send_is_retried_with_nothing_lost(dr
     await flood(driver, fake_api, 31)
     fake_api.fail_next("sendMessage", error_code=400, description="Bad Request: chat not found",
                        when=lambda p: p.get("chat_id") == OWNER)
-    svc = driver.app.bot_data["doorman.services"]
+    svc = deps_of(driver.app)
     with pytest.raises(BadRequest):  # the sweep job logs it; the rows must survive
         await run_upkeep(svc, driver.app.bot)
     assert fake_api.sent_to(OWNER) == [] and list(db.query("select * from raid_batches")) == []

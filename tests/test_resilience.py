@@ -8,7 +8,8 @@ from helpers.world import OWNER, Driver
 from telegram.ext import AIORateLimiter
 
 from bot.app import build_application
-from bot.upkeep import run_upkeep
+from bot.flow.upkeep import run_upkeep
+from bot.jobs import deps_of
 from db.answers import list_answers
 
 PEOPLE = 200
@@ -59,7 +60,7 @@ async def test_two_hundred_conversations_at_a_twenty_percent_fault_rate(settings
     await asyncio.gather(*(converse(driver, fake_api, p) for p in people))
 
     # Cards whose every retry failed are re-sent by the periodic upkeep, as after a restart.
-    await run_upkeep(app.bot_data["doorman.services"], app.bot)
+    await run_upkeep(deps_of(app), app.bot)
     requests = list(db.query("select * from requests order by user_id"))
     assert [r["user_id"] for r in requests] == [p["id"] for p in people], "one request per person"
     assert all(r["status"] == "pending" and r["card_message_id"] for r in requests)
@@ -75,7 +76,7 @@ async def test_two_hundred_conversations_at_a_twenty_percent_fault_rate(settings
     random.Random(3).shuffle(cards)
     await asyncio.gather(*(driver.press(owner, OWNER, card["message_id"], driver.button(card, "v1:accept:"))
                            for card in cards))
-    await run_upkeep(app.bot_data["doorman.services"], app.bot)
+    await run_upkeep(deps_of(app), app.bot)
     fake_api.inject_faults(0)
     statuses = {r["status"] for r in db.query("select status from requests")}
     assert statuses == {"accepted"}

@@ -3,7 +3,7 @@
 from helpers.flows import requests
 from helpers.world import OWNER, Driver
 
-from bot.app import on_start
+from bot.jobs import on_start
 from db.answers import list_answers
 
 

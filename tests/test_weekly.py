@@ -5,13 +5,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.weekly import (
-    human_duration,
+from bot.core.text import human_duration, short_duration
+from bot.core.weekly import (
     last_send_at,
     previous,
     rate,
     recent_weeks,
-    short_duration,
     trend,
     week_of,
     week_so_far,

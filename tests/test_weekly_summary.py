@@ -8,14 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from helpers.world import OWNER, REVIEWER, Driver
-from telegram.ext import CommandHandler
 
 from bot.app import build_application
-from bot.handlers import summary
-from bot.render import fits
-from bot.report import render_summary
-from bot.services import get_services
-from bot.weekly import Window
+from bot.core.text import fits
+from bot.core.weekly import Window
+from bot.flow.summaries import catch_up_summary, render_summary
+from bot.jobs import arm_jobs, deps_of
 from db.answers import set_answer
 from db.chats import upsert_chat
 from db.people import upsert_person
@@ -26,18 +24,6 @@ CHAT_A, CHAT_B = -1001, -1002
 WEEK = Window(datetime(2026, 11, 16, tzinfo=UTC), datetime(2026, 11, 23, tzinfo=UTC))
 BEFORE = Window(datetime(2026, 11, 9, tzinfo=UTC), datetime(2026, 11, 16, tzinfo=UTC))
 CHOICE_LABELS = {"met": "Met in person", "referred": "Referred by someone", "search": "Search"}
-
-
-@pytest.fixture
-def app(app):
-    """The app with /summary and /stats registered where bot/app.py puts them: before the requester door."""
-    commands = [h for h in app.handlers[0] if isinstance(h, CommandHandler) and "summary" in h.commands]
-    if not commands:
-        summary.register(app)
-        mine = app.handlers[0][-2:]
-        del app.handlers[0][-2:]
-        app.handlers[0][0:0] = mine
-    return app
 
 
 def at(text: str) -> datetime:
@@ -178,7 +164,7 @@ async def start_counting(svc, bot, clock, when: datetime) -> None:
     """The bot ran once before the week in question (the first start only records where it begins)."""
     saved = clock.current
     clock.current = when
-    assert await summary.catch_up_summary(svc, bot) == 0
+    assert await catch_up_summary(svc, bot) == 0
     clock.current = saved
 
 
@@ -193,10 +179,10 @@ def summaries(api, chat_id: int) -> list[dict]:
 async def test_the_scheduled_summary_shows_every_number_against_the_week_before(app, db, fake_api, owner, clock):
     fake_api.private_message(owner, "/start")
     build_weeks(db)
-    svc = get_services(app.bot_data)
+    svc = deps_of(app)
     await start_counting(svc, app.bot, clock, at("2026-11-18T12:00:00"))
     clock.current = at("2026-11-23T09:00:00")
-    assert await summary.catch_up_summary(svc, app.bot) == 1
+    assert await catch_up_summary(svc, app.bot) == 1
     [sent] = summaries(fake_api, OWNER)
     assert sent["text"] == EXPECTED_SUMMARY
     assert "Rust &lt;Embedded&gt; &amp; Co" in sent["html"] and "&lt;b&gt;Eve&lt;/b&gt;" in sent["html"]
@@ -212,9 +198,9 @@ async def test_a_decision_from_the_summary_buttons_is_carried_out(app, db, fake_
     driver = Driver(app, fake_api)
     fake_api.private_message(owner, "/start")
     build_weeks(db)
-    svc = get_services(app.bot_data)
+    svc = deps_of(app)
     await start_counting(svc, app.bot, clock, at("2026-11-18T12:00:00"))
-    await summary.catch_up_summary(svc, app.bot)
+    await catch_up_summary(svc, app.bot)
     [sent] = summaries(fake_api, OWNER)
     await driver.press(owner, OWNER, sent["message_id"], "v1:decline:13")
     assert db["requests"].get(13)["status"] == "declined"
@@ -224,9 +210,9 @@ async def test_the_summary_text_stays_after_a_decision_from_its_buttons(app, db,
     driver = Driver(app, fake_api)
     fake_api.private_message(owner, "/start")
     build_weeks(db)
-    svc = get_services(app.bot_data)
+    svc = deps_of(app)
     await start_counting(svc, app.bot, clock, at("2026-11-18T12:00:00"))
-    await summary.catch_up_summary(svc, app.bot)
+    await catch_up_summary(svc, app.bot)
     [sent] = summaries(fake_api, OWNER)
     await driver.press(owner, OWNER, sent["message_id"], "v1:decline:13")
     after = next(m for m in fake_api.sent_to(OWNER) if m["message_id"] == sent["message_id"])
@@ -240,36 +226,36 @@ async def test_down_at_the_scheduled_time_sends_on_the_next_start_and_never_twic
     fake_api.private_message(owner, "/start")
     clock.current = at("2026-11-19T12:00:00")  # Thursday: the bot runs, then stops before Monday 09:00
     first = await make_app(settings, db)
-    assert await summary.catch_up_summary(get_services(first.bot_data), first.bot) == 0
+    assert await catch_up_summary(deps_of(first), first.bot) == 0
     await first.shutdown()
     assert summaries(fake_api, OWNER) == []
 
     clock.current = at("2026-11-24T15:00:00")  # back on Tuesday afternoon
     second = await make_app(settings, db)
-    svc = get_services(second.bot_data)
-    assert await summary.catch_up_summary(svc, second.bot) == 1
-    assert await summary.catch_up_summary(svc, second.bot) == 0
+    svc = deps_of(second)
+    assert await catch_up_summary(svc, second.bot) == 1
+    assert await catch_up_summary(svc, second.bot) == 0
     await second.shutdown()
 
     third = await make_app(settings, db)  # another restart the same week
-    svc = get_services(third.bot_data)
-    assert await summary.catch_up_summary(svc, third.bot) == 0
+    svc = deps_of(third)
+    assert await catch_up_summary(svc, third.bot) == 0
     assert [m["text"].splitlines()[1] for m in summaries(fake_api, OWNER)] == [
         "Mon 16 Nov 2026 – Sun 22 Nov 2026 (UTC)"]
 
     clock.current = at("2026-11-30T08:59:59")
-    assert await summary.catch_up_summary(svc, third.bot) == 0
+    assert await catch_up_summary(svc, third.bot) == 0
     clock.current = at("2026-11-30T09:00:00")
-    assert await summary.catch_up_summary(svc, third.bot) == 1
+    assert await catch_up_summary(svc, third.bot) == 1
     assert len(summaries(fake_api, OWNER)) == 2
     await third.shutdown()
 
 
 async def test_the_periodic_job_sends_through_the_same_row(app, db, fake_api, owner, clock):
     fake_api.private_message(owner, "/start")
-    svc = get_services(app.bot_data)
+    svc = deps_of(app)
     await start_counting(svc, app.bot, clock, at("2026-11-18T12:00:00"))
-    summary.arm_summary(app)
+    arm_jobs(app)
     [job] = app.job_queue.get_jobs_by_name("weekly-summary")
     await job.run(app)
     await job.run(app)
@@ -278,15 +264,15 @@ async def test_the_periodic_job_sends_through_the_same_row(app, db, fake_api, ow
 
 async def test_a_failed_send_is_retried_at_the_next_check(app, db, fake_api, owner, clock):
     fake_api.private_message(owner, "/start")
-    svc = get_services(app.bot_data)
+    svc = deps_of(app)
     await start_counting(svc, app.bot, clock, at("2026-11-18T12:00:00"))
     outage = {"on": True}  # Telegram answers 502 for longer than the request layer keeps retrying
     fake_api.fail_next("sendMessage", error_code=502, description="Bad Gateway", times=1000,
                        when=lambda params: outage["on"])
-    assert await summary.catch_up_summary(svc, app.bot) == 0
+    assert await catch_up_summary(svc, app.bot) == 0
     assert summaries(fake_api, OWNER) == [] and state(db)["done"] == [] and state(db)["trying"] is None
     outage["on"] = False
-    assert await summary.catch_up_summary(svc, app.bot) == 1
+    assert await catch_up_summary(svc, app.bot) == 1
     assert len(summaries(fake_api, OWNER)) == 1
 
 
@@ -295,12 +281,12 @@ async def test_a_lost_answer_is_not_resent(settings, db, fake_api, owner, clock,
     # Without request-level retries: what reaches the summary is Telegram's TimedOut itself.
     app = build_application(settings, db=db, clock=clock, transport=fake_api.transport, retries=0)
     await app.initialize()
-    svc = get_services(app.bot_data)
+    svc = deps_of(app)
     await start_counting(svc, app.bot, clock, at("2026-11-18T12:00:00"))
     fake_api.fail_next("sendMessage", kind="timeout_after")  # delivered, but the answer never came back
     with caplog.at_level(logging.WARNING):
-        assert await summary.catch_up_summary(svc, app.bot) == 0
-        assert await summary.catch_up_summary(svc, app.bot) == 0
+        assert await catch_up_summary(svc, app.bot) == 0
+        assert await catch_up_summary(svc, app.bot) == 0
     assert len(summaries(fake_api, OWNER)) == 1
     assert "it may have arrived, not resending" in caplog.text
     await app.shutdown()
@@ -308,20 +294,20 @@ async def test_a_lost_answer_is_not_resent(settings, db, fake_api, owner, clock,
 
 async def test_a_lost_answer_is_not_resent_by_the_request_layer_either(app, db, fake_api, owner, clock):
     fake_api.private_message(owner, "/start")
-    svc = get_services(app.bot_data)
+    svc = deps_of(app)
     await start_counting(svc, app.bot, clock, at("2026-11-18T12:00:00"))
     fake_api.fail_next("sendMessage", kind="timeout_after")
-    await summary.catch_up_summary(svc, app.bot)
+    await catch_up_summary(svc, app.bot)
     assert len(summaries(fake_api, OWNER)) == 1
 
 
 async def test_a_crash_during_the_send_is_logged_and_not_resent(app, db, fake_api, owner, clock, caplog):
     fake_api.private_message(owner, "/start")
-    svc = get_services(app.bot_data)
+    svc = deps_of(app)
     db["schedule_state"].insert({"name": "weekly_summary", "updated_at": "2026-11-23T09:00:00+00:00",
                                  "value": json.dumps({"week": "2026-11-16", "done": [], "trying": OWNER})})
     with caplog.at_level(logging.WARNING):
-        assert await summary.catch_up_summary(svc, app.bot) == 0
+        assert await catch_up_summary(svc, app.bot) == 0
     assert summaries(fake_api, OWNER) == []
     assert "interrupted mid-send; not resending" in caplog.text
     assert state(db) == {"week": "2026-11-16", "done": [OWNER], "trying": None}
@@ -332,17 +318,17 @@ async def test_the_review_chat_gets_it_too_and_a_refusal_there_is_not_retried(ma
     fake_api.private_message(owner, "/start")
     fake_api.add_chat(-100500, "Reviewers", type="group")
     app = await make_app(replace(settings, review_chat_id=-100500), db)
-    svc = get_services(app.bot_data)
+    svc = deps_of(app)
     await start_counting(svc, app.bot, clock, at("2026-11-18T12:00:00"))
-    assert await summary.catch_up_summary(svc, app.bot) == 2
+    assert await catch_up_summary(svc, app.bot) == 2
     assert len(summaries(fake_api, OWNER)) == 1 and len(summaries(fake_api, -100500)) == 1
 
     clock.current = at("2026-11-30T09:00:00")
     fake_api.fail_next("sendMessage", error_code=403, description="Forbidden: bot was kicked from the group chat",
                        when=lambda p: str(p.get("chat_id")) == "-100500")
     with caplog.at_level(logging.ERROR):
-        assert await summary.catch_up_summary(svc, app.bot) == 1
-        assert await summary.catch_up_summary(svc, app.bot) == 0
+        assert await catch_up_summary(svc, app.bot) == 1
+        assert await catch_up_summary(svc, app.bot) == 0
     assert len(summaries(fake_api, OWNER)) == 2 and len(summaries(fake_api, -100500)) == 1
     assert "bot was kicked" in caplog.text
     await app.shutdown()
@@ -363,15 +349,15 @@ async def test_a_week_spanning_a_dst_change_is_sent_once_at_nine_local(make_app,
     for i, created in enumerate(inside + outside):
         add(db, 7000 + i, "direct", created)
     app = await make_app(replace(settings, timezone=ZoneInfo(zone)), db)
-    svc = get_services(app.bot_data)
+    svc = deps_of(app)
     await start_counting(svc, app.bot, clock, at(running))  # running during the week before the change
     for moment in (wrong_nine, at(right_nine) - timedelta(seconds=1)):
         clock.current = at(moment) if isinstance(moment, str) else moment
-        assert await summary.catch_up_summary(svc, app.bot) == 0, moment
+        assert await catch_up_summary(svc, app.bot) == 0, moment
     clock.current = at(right_nine)
-    assert await summary.catch_up_summary(svc, app.bot) == 1
+    assert await catch_up_summary(svc, app.bot) == 1
     clock.current = at(right_nine) + timedelta(minutes=5)
-    assert await summary.catch_up_summary(svc, app.bot) == 0
+    assert await catch_up_summary(svc, app.bot) == 0
     [sent] = summaries(fake_api, OWNER)
     assert sent["text"].splitlines()[1].startswith(first_day) and f"({zone})" in sent["text"]
     assert "Received: 2 (↑ 1)" in sent["text"], "exactly the two requests inside the local week (one just before)"
@@ -432,7 +418,7 @@ async def test_the_summary_fits_one_message_whatever_people_typed(app, db, fake_
                     can_invite_users=True, now=at("2026-11-01T00:00:00"))
         add(db, 8000 + i, "join", "2026-11-17T10:00:00", chat=chat, source=f"{'s' * 60}{i:02d}",
             name=f"{long}{i}")
-    svc = get_services(app.bot_data)
+    svc = deps_of(app)
     text, shown = render_summary(svc, WEEK, so_far=False)
     assert fits(text) and len(shown) == 5 and "<&>" not in text
     assert "and 22 more" in text
@@ -441,8 +427,8 @@ async def test_the_summary_fits_one_message_whatever_people_typed(app, db, fake_
 async def test_the_first_start_records_where_it_begins_and_sends_nothing(app, db, fake_api, owner, clock):
     fake_api.private_message(owner, "/start")
     build_weeks(db)
-    svc = get_services(app.bot_data)
+    svc = deps_of(app)
     assert get_schedule_state(db, "weekly_summary") is None
-    assert await summary.catch_up_summary(svc, app.bot) == 0  # Monday 09:00 exactly, but nothing was running
+    assert await catch_up_summary(svc, app.bot) == 0  # Monday 09:00 exactly, but nothing was running
     assert summaries(fake_api, OWNER) == []
     assert state(db) == {"week": "2026-11-16", "done": [OWNER], "trying": None}

@@ -3,12 +3,14 @@
 import logging
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
+
+from bot.handlers.context import DoormanContext
 
 log = logging.getLogger("doorman.errors")
 
 
-async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def report_error(update: object, context: DoormanContext) -> None:
     """Log an exception raised while handling an update, naming the update and the user."""
     where = "outside an update"
     if isinstance(update, Update):

@@ -2,8 +2,9 @@
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import Callback, decode
-from bot.screening import Question
+from bot.core.callbacks import Callback, decode
+from bot.core.questionnaire import Question
+from bot.core.vocabulary import Kind
 
 
 def choices_keyboard(request_id: int, question: Question) -> InlineKeyboardMarkup | None:
@@ -19,7 +20,7 @@ def choices_keyboard(request_id: int, question: Question) -> InlineKeyboardMarku
 
 def decision_row(request_id: int, kind: str, labels: dict, suffix: str = "") -> list[InlineKeyboardButton]:
     """Accept (Approve, for join requests) / Decline / Block buttons for one request."""
-    names = {"accept": "approve" if kind == "join" else "accept", "decline": "decline", "block": "block"}
+    names = {"accept": "approve" if kind == Kind.JOIN else "accept", "decline": "decline", "block": "block"}
     return [
         InlineKeyboardButton(labels[name] + suffix, callback_data=Callback(action, request_id).encode())
         for action, name in names.items()
@@ -62,3 +63,17 @@ def without_requests(markup: InlineKeyboardMarkup | None, closed_ids: set[int]) 
         if not any((data := decode(b.callback_data)) is not None and data.request_id in closed_ids for b in row)
     ]
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+OPEN_BUTTONS = 24
+
+
+def batch_keyboard(batch_id: int, open_ids: list[int], suggested_decline: int, labels: dict) -> InlineKeyboardMarkup:
+    """A batched card's Open buttons (four a row, the first 24 open requests) and 'Decline all suggested'."""
+    opens = [InlineKeyboardButton(f"#{rid}", callback_data=Callback("open", rid).encode())
+             for rid in open_ids[:OPEN_BUTTONS]]
+    rows = [opens[i:i + 4] for i in range(0, len(opens), 4)]
+    if suggested_decline:
+        rows.append([InlineKeyboardButton(labels["decline_all"].format(n=suggested_decline),
+                                          callback_data=Callback("declineall", batch_id).encode())])
+    return InlineKeyboardMarkup(rows)

@@ -1,6 +1,8 @@
-"""Pure screening decisions: the questionnaire, the next step, answer checks, status transitions.
+"""The questionnaire: questions.toml parsed, the next step derived from stored answers, answer checks.
 
-Nothing here talks to Telegram, the database or the clock: callers pass plain values in.
+A question may declare a `role`: "how_found" (how they found the owner) or "reason" (why they want to connect).
+The assessor, the card and the weekly summary find those answers by role, never by key, so an owner may rename
+keys freely. Without any roles, the first question is "how_found" and the second "reason".
 """
 
 import re
@@ -9,10 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 KEY_RE = re.compile(r"^[a-z0-9_]{1,12}$")
-PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-OPEN_STATUSES = frozenset({"asking", "pending"})
-DECISIONS = {"accept": "accepted", "decline": "declined", "block": "blocked", "expire": "expired"}
 MORE_SUFFIX = ":more"
+HOW_FOUND, REASON = "how_found", "reason"
+ROLES = (HOW_FOUND, REASON)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Question:
     more_template: str | None = None
     min_length: int = 1
     max_length: int = 1000
+    role: str | None = None
 
     def choice(self, key: str) -> Choice | None:
         """Return the choice with that key, if any."""
@@ -77,18 +79,32 @@ def parse_questions(text: str) -> tuple[Question, ...]:
             choices.append(Choice(c["key"], c["label"], bool(c.get("ask_more", False))))
         if any(c.ask_more for c in choices) and not raw.get("more_template"):
             raise ValueError(f"questions.toml question {key!r}: ask_more choices need a more_template")
+        role = raw.get("role")
+        if role is not None and role not in ROLES:
+            raise ValueError(f"questions.toml question {key!r}: role must be one of {', '.join(ROLES)}, got {role!r}")
         min_length, max_length = int(raw.get("min_length", 1)), int(raw.get("max_length", 1000))
         if not 0 <= min_length <= max_length:
             raise ValueError(f"questions.toml question {key!r}: need 0 <= min_length <= max_length")
         questions.append(
             Question(key, raw.get("label", key), raw["template"], tuple(choices),
-                     raw.get("more_template"), min_length, max_length)
+                     raw.get("more_template"), min_length, max_length, role)
         )
     if not questions:
         raise ValueError("questions.toml defines no [[questions]]")
     if len({q.key for q in questions}) != len(questions):
         raise ValueError("questions.toml: question keys must be unique")
+    roles = [q.role for q in questions if q.role]
+    if len(set(roles)) != len(roles):
+        raise ValueError("questions.toml: each role may be given to one question only")
     return tuple(questions)
+
+
+def question_for(questions: tuple[Question, ...], role: str) -> Question | None:
+    """The question that plays `role` ("how_found" or "reason"): declared, else by position (first, second)."""
+    if any(q.role for q in questions):
+        return next((q for q in questions if q.role == role), None)
+    position = ROLES.index(role)
+    return questions[position] if position < len(questions) else None
 
 
 def next_step(questions: tuple[Question, ...], answers: Mapping[str, Mapping]) -> Step:
@@ -111,20 +127,6 @@ def check_answer(step: Step, text: str) -> str | None:
     return None
 
 
-def clean_payload(payload: str | None) -> str | None:
-    """Return a deep-link payload if it is a valid one (≤ 64 of A-Za-z0-9_-), else None: it is untrusted."""
-    if payload and PAYLOAD_RE.match(payload):
-        return payload
-    return None
-
-
-def shorten(text: str, limit: int) -> str:
-    """Cut text to at most `limit` characters, ending with an ellipsis when cut."""
-    if len(text) <= limit:
-        return text
-    return text[: max(limit - 1, 0)].rstrip() + "…"
-
-
 def answer_for_display(question: Question, answers: Mapping[str, Mapping]) -> str | None:
     """Join a choice and its 'tell me more' into one line: 'Met in person — at PyCon'."""
     answer = answers.get(question.key)
@@ -133,3 +135,9 @@ def answer_for_display(question: Question, answers: Mapping[str, Mapping]) -> st
     more = answers.get(question.key + MORE_SUFFIX)
     text = answer.get("text") or ""
     return f"{text} — {more['text']}" if more and more.get("text") else text
+
+
+def answer_for(questions: tuple[Question, ...], answers: Mapping[str, Mapping], role: str) -> str:
+    """The displayed answer of the question playing `role` ('' when there is none)."""
+    question = question_for(questions, role)
+    return (answer_for_display(question, answers) or "") if question else ""

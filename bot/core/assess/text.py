@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from bot.phrasebook import Hit, Phrasebook, Scan, fold
+from bot.core.assess.phrasebook import Hit, Phrasebook, Scan, fold
 
 SUMMARY_MAX = 120
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n+\s*")

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from bot.assess import Assessment, assess
-from bot.phrasebook import Phrasebook, PhrasebookError, default_phrasebook_dirs, load_phrasebook
+from bot.core.assess import Assessment, Phrasebook, PhrasebookError, assess
+from bot.prompt_files import phrase_list_dirs, read_phrasebook
 
 FLAGS = ("generic", "pitch", "creepy", "vague")
 CLASSES = {"tie": ("strong", "weak", "none"), "action": ("accept", "ask", "decline")}
@@ -147,7 +147,7 @@ def main(argv: Sequence[str], stdin: IO[str], stdout: IO[str], *, stderr: IO[str
         print(f"assess: prompts folder not found: {prompts}", file=stderr)
         return 2
     try:
-        pb = load_phrasebook(default_phrasebook_dirs(Path(prompts) if prompts else None))
+        pb = read_phrasebook(phrase_list_dirs(Path(prompts) if prompts else None))
     except PhrasebookError as exc:
         print(f"assess: {exc}", file=stderr)
         return 2

@@ -103,30 +103,3 @@ def trend(current: float | None, before: float | None) -> str:
 def rate(part: int, whole: int) -> float | None:
     """part / whole as a fraction, None when there is nothing to divide."""
     return part / whole if whole else None
-
-
-def human_duration(seconds: float | None) -> str:
-    """A readable duration: '45 s', '12 min', '3 h', '3 h 20 min', '2 d 4 h'; '—' when unknown."""
-    if seconds is None:
-        return "—"
-    s = int(round(seconds))
-    if s < 60:
-        return f"{max(s, 0)} s"
-    if s < 3600:
-        return f"{s // 60} min"
-    if s < 86400:
-        head, tail = f"{s // 3600} h", f"{s % 3600 // 60} min"
-    else:
-        head, tail = f"{s // 86400} d", f"{s % 86400 // 3600} h"
-    return head if tail.startswith("0 ") else f"{head} {tail}"
-
-
-def short_duration(seconds: float | None) -> str:
-    """A table-width duration: '45s', '12m', '3h', '2d'; '-' when unknown."""
-    if seconds is None:
-        return "-"
-    s = int(round(seconds))
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if s >= size:
-            return f"{s // size}{unit}"
-    return f"{max(s, 0)}s"

@@ -13,7 +13,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.assess_text import (
+from bot.core.assess.phrasebook import Hit, Phrasebook, fold
+from bot.core.assess.text import (
     Text,
     is_german,
     markers,
@@ -23,7 +24,6 @@ from bot.assess_text import (
     source_mismatch,
     summarize,
 )
-from bot.phrasebook import Hit, Phrasebook, fold
 
 # Weak-tie kinds, in the order their reason is preferred on the card; the first two cap the tie at weak.
 WEAK_KINDS = ("directory", "search", "same_employer", "same_school", "same_group", "same_city",

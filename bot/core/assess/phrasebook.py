@@ -11,11 +11,9 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
-from pathlib import Path
 from typing import Any
 
 try:  # the regex parser, used only to index phrases for speed (see Phrasebook)
@@ -319,28 +317,16 @@ def _check(pattern: str, signal: str, where: str) -> None:
         raise PhrasebookError(f"{where}: [{signal}] {pattern!r}: {exc}") from exc
 
 
-def load_phrasebook(dirs: Sequence[Path]) -> Phrasebook:
-    """Read every ``*.toml`` in each folder, in order; entries of later folders are added to earlier ones."""
+def parse_phrasebook(sources: Iterable[tuple[str, str]]) -> Phrasebook:
+    """Build a Phrasebook from ``(where, TOML text)`` pairs, in order; later entries are added to earlier ones."""
     merged: dict[str, list[str]] = {}
-    for folder in dirs:
-        folder = Path(folder)
-        if not folder.is_dir():
-            raise PhrasebookError(f"phrase-list folder not found: {folder}")
-        for path in sorted(folder.glob("*.toml")):
-            try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except tomllib.TOMLDecodeError as exc:
-                raise PhrasebookError(f"{path}: {exc}") from exc
-            for signal, patterns in _leaves(data, "", str(path)).items():
-                for p in patterns:
-                    _check(p, signal, str(path))
-                merged.setdefault(signal, []).extend(p for p in patterns if p not in merged.get(signal, ()))
+    for where, text in sources:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise PhrasebookError(f"{where}: {exc}") from exc
+        for signal, patterns in _leaves(data, "", where).items():
+            for p in patterns:
+                _check(p, signal, where)
+            merged.setdefault(signal, []).extend(p for p in patterns if p not in merged.get(signal, ()))
     return Phrasebook(merged)
-
-
-def default_phrasebook_dirs(prompts_override: Path | None) -> list[Path]:
-    """The shipped ``prompts/assess`` folder, then ``<PROMPTS_DIR>/assess`` when the owner has one."""
-    dirs = [Path(str(files("prompts") / "assess"))]
-    if prompts_override is not None and (Path(prompts_override) / "assess").is_dir():
-        dirs.append(Path(prompts_override) / "assess")
-    return dirs

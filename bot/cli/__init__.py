@@ -1,0 +1,1 @@
+"""Command-line tools beside the bot: assess (and, as they come, train, export, forget)."""

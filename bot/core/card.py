@@ -1,0 +1,125 @@
+"""The reviewer's card and the /pending list, shaped from gathered facts: pure, and shrunk to fit 4096."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from bot.core.assess import Assessment
+from bot.core.questionnaire import MORE_SUFFIX, Question
+from bot.core.text import between, fits, full_name, human_duration, local_time, shorten
+from bot.core.vocabulary import is_open
+
+# Tried in turn until the card fits Telegram's 4096-character limit.
+SHRINK_STEPS = (None, 800, 400, 200, 100, 50)
+FLAG_TAGS = {"generic": "template note", "pitch": "sales pitch", "creepy": "tracking", "vague": "vague"}
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """Everything a card shows about one request, gathered once (stamps already read as datetimes)."""
+
+    request: Mapping
+    person: Mapping
+    questions: tuple[Question, ...]
+    answers: Mapping[str, Mapping]
+    times: Mapping[str, datetime | None]  # created_at, answered_at, decided_at, snoozed_until
+    chat: Mapping | None = None
+    followups: list[Mapping] = field(default_factory=list)
+    history: list[tuple[int, datetime, str]] = field(default_factory=list)  # earlier requests: id, when, status
+    assessment: Assessment | None = None
+
+
+def chat_problem(chat: Mapping | None) -> str | None:
+    """Why join requests for this chat cannot be carried out right now, if they cannot."""
+    if chat is None:
+        return None
+    if chat["bot_status"] not in ("administrator", "creator"):
+        return "I am no longer an admin there: approving or declining will fail until I am made admin again."
+    if not chat["can_invite_users"]:
+        return "I lack the 'Invite users via link' right there: approving or declining will fail."
+    return None
+
+
+def shown_answers(questions: tuple[Question, ...], answers: Mapping[str, Mapping], limit: int | None) -> list[dict]:
+    """Each answered question with its text ("choice — more"), shortened to `limit` (and its max_length)."""
+    shown = []
+    for q in questions:
+        answer = answers.get(q.key)
+        if answer is None:
+            continue
+        text = answer["text"] or ""
+        more = answers.get(q.key + MORE_SUFFIX)
+        if more and more.get("text"):
+            text = f"{text} — {more['text']}"
+        cap = min(q.max_length, limit) if limit else q.max_length
+        edited = any(a and a["edited"] for a in (answer, more))
+        shown.append({"question": q.label, "text": shorten(text, cap), "edited": edited})
+    return shown
+
+
+def suggestion_values(a: Assessment) -> dict:
+    """The assessment's lines for the card: summary, suggested action and why, tags, evidence, source mismatch."""
+    flags = [flag for flag in FLAG_TAGS if getattr(a, flag)]
+    evidence = [{"tag": FLAG_TAGS[s.flag], "phrase": shorten(s.phrase, 60)} for s in a.signals if s.flag in FLAG_TAGS]
+    return {"summary": a.summary, "action": a.action, "reason": a.reason, "tie": a.tie,
+            "tags": [FLAG_TAGS[f].replace(" ", "_") for f in flags] + [f"{a.tie}_tie"],
+            "evidence": evidence[:4], "mismatch": a.source_mismatch}
+
+
+def card_values(facts: CardFacts, labels: Mapping, tz: tzinfo, limit: int | None = None) -> dict:
+    """Everything the card template shows; answers and notes shortened to `limit` if given."""
+    request, person, chat, times = facts.request, facts.person, facts.chat, facts.times
+    status = request["status"]
+    decided = not is_open(status)
+    note_cap = min(limit or 1000, 1000)
+    return {
+        "id": request["id"],
+        "kind_label": labels["kind"].get(request["kind"], request["kind"]),
+        "target_chat": chat["title"] if chat else (request.get("target_chat_id") or None),
+        "chat_problem": chat_problem(chat) if not decided else None,
+        "bio": shorten(request["bio"], 300) if request.get("bio") else None,
+        "no_answer": bool(request.get("timed_out_at")),
+        "taken_over": bool(request.get("taken_over_at")),
+        # A send was attempted but never recorded: the process died mid-send, a copy may already be there.
+        "maybe_duplicate": bool(request.get("card_attempted_at") and not request.get("card_message_id")),
+        "followups": [
+            {"question": shorten(f["question"], note_cap), "answer": shorten(f["answer"], note_cap) if f["answer"]
+             else None, "origin": f["origin"]} for f in facts.followups],
+        "snoozed_until": local_time(times.get("snoozed_until"), tz) if status == "pending" else None,
+        "user_id": request["user_id"],
+        "name": full_name(person),
+        "username": person.get("username"),
+        "language": person.get("language_code"),
+        "source": request.get("source"),
+        "opening_note": shorten(request["opening_note"], note_cap) if request.get("opening_note") else None,
+        "answers": shown_answers(facts.questions, facts.answers, limit),
+        "time_taken": between(times.get("created_at"), times.get("answered_at")),
+        "created_at": local_time(times.get("created_at"), tz),
+        "unreachable": request.get("unreachable"),
+        "decision_note": request.get("decision_note"),
+        "history": [{"id": i, "created_at": local_time(when, tz), "status": s} for i, when, s in facts.history],
+        "outcome": labels["outcome"].get(status) if decided else None,
+        "outcome_icon": labels["outcome_icon"].get(status, "") if decided else "",
+        "decided_by": request.get("decided_by_name") or "",
+        "decided_at": local_time(times.get("decided_at"), tz),
+    }
+
+
+def fit_card(facts: CardFacts, labels: Mapping, tz: tzinfo, render: Callable[..., str]) -> str:
+    """The card's text, shortening answers step by step until it fits in one Telegram message."""
+    has_answers = bool(facts.answers) or bool(facts.request.get("opening_note"))
+    suggestion = suggestion_values(facts.assessment) if facts.assessment is not None and has_answers else None
+    text = ""
+    for limit in SHRINK_STEPS:
+        text = render(suggestion=suggestion, **card_values(facts, labels, tz, limit))
+        if fits(text):
+            return text
+    return text
+
+
+def pending_values(rows: list[Mapping], reasons: Mapping[int, str], ages: Mapping[int, float]) -> list[dict]:
+    """The /pending list's lines: who, which door, source, how long they wait, and their reason, shortened."""
+    return [{"id": r["id"], "name": full_name(r), "username": r.get("username"), "kind": r["kind"],
+             "source": r.get("source"), "age": human_duration(ages[r["id"]]),
+             "why": shorten(reasons.get(r["id"], ""), 120)}
+            for r in rows]

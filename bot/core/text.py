@@ -1,0 +1,82 @@
+"""Small pure formatting: names, shortened text, durations and local times as the owner reads them."""
+
+import html
+import re
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
+
+PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut text to at most `limit` characters, ending with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def full_name(person: Mapping) -> str:
+    """First and last name, or the username, or the id."""
+    name = " ".join(p for p in (person.get("first_name"), person.get("last_name")) if p)
+    return name or (person.get("username") or str(person.get("user_id")))
+
+
+def clean_payload(payload: str | None) -> str | None:
+    """Return a deep-link payload if it is a valid one (≤ 64 of A-Za-z0-9_-), else None: it is untrusted."""
+    if payload and PAYLOAD_RE.match(payload):
+        return payload
+    return None
+
+
+def human_duration(seconds: float | None) -> str:
+    """A readable duration: '45 s', '12 min', '3 h', '3 h 20 min', '2 d 4 h'; '—' when unknown."""
+    if seconds is None:
+        return "—"
+    s = int(round(seconds))
+    if s < 60:
+        return f"{max(s, 0)} s"
+    if s < 3600:
+        return f"{s // 60} min"
+    if s < 86400:
+        head, tail = f"{s // 3600} h", f"{s % 3600 // 60} min"
+    else:
+        head, tail = f"{s // 86400} d", f"{s % 86400 // 3600} h"
+    return head if tail.startswith("0 ") else f"{head} {tail}"
+
+
+def short_duration(seconds: float | None) -> str:
+    """A table-width duration: '45s', '12m', '3h', '2d'; '-' when unknown."""
+    if seconds is None:
+        return "-"
+    s = int(round(seconds))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if s >= size:
+            return f"{s // size}{unit}"
+    return f"{max(s, 0)}s"
+
+
+def between(start: datetime | None, end: datetime | None) -> str:
+    """human_duration from `start` to `end`; '' when either is missing."""
+    if start is None or end is None:
+        return ""
+    return human_duration((end - start).total_seconds())
+
+
+def local_time(moment: datetime | None, tz: tzinfo) -> str:
+    """A moment as the owner's wall clock shows it: '2026-11-23 10:00'; '' when missing."""
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+MESSAGE_LIMIT = 4096
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def visible_length(html_text: str) -> int:
+    """Length Telegram counts for an HTML message: tags removed, entities decoded, in UTF-16 units."""
+    plain = html.unescape(_TAG_RE.sub("", html_text))
+    return len(plain.encode("utf-16-le")) // 2
+
+
+def fits(html_text: str) -> bool:
+    """True when the message is within Telegram's 4096-character limit."""
+    return 0 < visible_length(html_text) <= MESSAGE_LIMIT

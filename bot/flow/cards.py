@@ -1,0 +1,131 @@
+"""The reviewer's card: gather its facts once, shape them (bot/core/card.py), send or redraw it in place."""
+
+import logging
+from collections.abc import Mapping
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden
+
+from bot.core.card import CardFacts, fit_card, pending_values
+from bot.core.questionnaire import REASON, answer_for
+from bot.core.vocabulary import is_open
+from bot.flow import raids
+from bot.flow.deps import Deps
+from bot.flow.suggest import assessment_for
+from bot.telegram.keyboards import decision_keyboard, pending_keyboard
+from bot.telegram.outbox import edit
+from db.answers import list_answers
+from db.chats import get_chat
+from db.events import insert_event
+from db.followups import get_open_followup, list_followups
+from db.people import get_person
+from db.requests import (
+    count_pending,
+    forget_card,
+    get_request,
+    list_due_cards,
+    list_earlier_requests,
+    list_pending,
+    mark_card_attempt,
+    set_card,
+)
+from db.time import parse_stamp
+
+log = logging.getLogger(__name__)
+
+TIMES = ("created_at", "answered_at", "decided_at", "snoozed_until")
+
+
+def gather_card(deps: Deps, request: Mapping) -> CardFacts:
+    """Everything the card shows about one request, read once."""
+    answers = list_answers(deps.db, request["id"])
+    has_text = bool(answers) or bool(request.get("opening_note"))
+    return CardFacts(
+        request=request,
+        person=get_person(deps.db, request["user_id"]) or {"user_id": request["user_id"]},
+        questions=deps.prompts.questions_for(request),
+        answers=answers,
+        times={name: parse_stamp(request.get(name)) for name in TIMES},
+        chat=get_chat(deps.db, request["target_chat_id"]) if request.get("target_chat_id") else None,
+        followups=list_followups(deps.db, request["id"]),
+        history=[(h["id"], parse_stamp(h["created_at"]), h["status"])
+                 for h in list_earlier_requests(deps.db, request["user_id"], request["id"])],
+        assessment=assessment_for(deps, request, answers) if has_text else None,
+    )
+
+
+def render_card(deps: Deps, request: Mapping) -> str:
+    """The card's text for a request as it is stored now."""
+    return fit_card(gather_card(deps, request), deps.prompts.labels, deps.settings.timezone,
+                    lambda **values: deps.prompts.render("owner/card.html.j2", **values))
+
+
+async def deliver_card(deps: Deps, bot: Bot, request_id: int, *, force: bool = False) -> None:
+    """Send the request's card to the reviewers, or refresh it in place if it was sent already. During a
+    raid a new card is held for the next batched card instead, unless `force` (a reviewer opened it)."""
+    async with deps.card_locks.hold(request_id):
+        await _deliver_card(deps, bot, request_id, force)
+
+
+async def _deliver_card(deps: Deps, bot: Bot, request_id: int, force: bool) -> None:
+    request = get_request(deps.db, request_id)
+    if not request["card_message_id"] and not force:
+        if request["held"]:
+            return  # shown on a batched card; "Open" sends its own card
+        if is_open(request["status"]) and raids.raid_active(deps):
+            raids.hold(deps, request)
+            return
+    text = render_card(deps, request)
+    can_ask = not (request["unreachable"] or request["taken_over_at"] or get_open_followup(deps.db, request_id))
+    markup = (decision_keyboard(request_id, request["kind"], deps.prompts.labels, can_ask=can_ask)
+              if is_open(request["status"]) else None)
+    if request["card_message_id"] and await edit(bot, request["card_chat_id"], request["card_message_id"], text,
+                                                 reply_markup=markup):
+        return
+    if not request["card_message_id"]:
+        mark_card_attempt(deps.db, request_id, deps.now())
+    try:
+        message = await bot.send_message(deps.settings.card_chat_id, text, reply_markup=markup)
+    except (Forbidden, BadRequest) as exc:
+        # The card stays due (re-sent by the minute sweep, at start, and when the owner presses Start).
+        log.error("cannot deliver the card of request %s to chat %s: %s — the owner must open the bot and "
+                  "press Start (or add it to REVIEW_CHAT_ID)", request_id, deps.settings.card_chat_id, exc)
+        return
+    set_card(deps.db, request_id, message.chat_id, message.message_id, deps.now())
+    insert_event(deps.db, "card_sent", deps.now(), request_id=request_id, user_id=request["user_id"])
+
+
+async def refresh_card(deps: Deps, bot: Bot, request_id: int) -> None:
+    """Redraw a card that was already sent (no-op when it was not sent yet)."""
+    if get_request(deps.db, request_id)["card_message_id"]:
+        await deliver_card(deps, bot, request_id)
+
+
+async def resurface_card(deps: Deps, bot: Bot, request_id: int) -> None:
+    """Send a request's card again as a new message (back to the top), leaving a pointer on the old one."""
+    request = get_request(deps.db, request_id)
+    if request["card_message_id"]:
+        await edit(bot, request["card_chat_id"], request["card_message_id"],
+                   deps.prompts.render("owner/card_moved.html.j2", id=request_id))
+        forget_card(deps.db, request_id)
+    await deliver_card(deps, bot, request_id)
+
+
+async def resend_due_cards(deps: Deps, bot: Bot) -> int:
+    """Send every card that was due but never sent (e.g. the bot stopped after the last answer)."""
+    due = list_due_cards(deps.db)
+    for request in due:
+        await deliver_card(deps, bot, request["id"])
+    return len(due)
+
+
+def pending_list(deps: Deps, limit: int = 10) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The compact /pending list (oldest first) and decision buttons for the requests it shows."""
+    rows = list_pending(deps.db, limit)
+    now = deps.now()
+    reasons = {r["id"]: answer_for(deps.prompts.questions_for(r), list_answers(deps.db, r["id"]), REASON)
+               or r.get("opening_note") or "" for r in rows}
+    ages = {r["id"]: (now - parse_stamp(r["created_at"])).total_seconds() for r in rows}
+    text = deps.prompts.render("owner/pending.html.j2", requests=pending_values(rows, reasons, ages),
+                               total=count_pending(deps.db))
+    return text, pending_keyboard(rows, deps.prompts.labels)

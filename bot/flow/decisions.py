@@ -1,0 +1,94 @@
+"""Decisions: claim in SQLite first (compare-and-set), carry out per door, remember the person, redraw the card."""
+
+import logging
+from collections.abc import Mapping
+
+from telegram import Bot
+from telegram.error import BadRequest, TelegramError
+
+from bot.core.vocabulary import Actor, Decision, Kind, Status, standing_after
+from bot.flow.cards import deliver_card
+from bot.flow.deps import Deps
+from bot.flow.requester import decision_template, message_requester, render_for
+from db.events import insert_event
+from db.people import set_standing
+from db.requests import claim_decision, get_request, reopen_request, set_decision_note, set_status
+
+log = logging.getLogger(__name__)
+
+
+async def decide(deps: Deps, bot: Bot, request_id: int, decision: Decision | str, actor: Actor, *,
+                 silent: bool = False, card: bool = True) -> str | None:
+    """Claim and carry out a decision; return the resulting status, or None if it was already decided.
+    silent: the requester is not told; card=False: no card is drawn (auto-decline)."""
+    status = Decision(decision).status
+    now = deps.now()
+    if not claim_decision(deps.db, request_id, status, actor_id=actor.user_id, actor_name=actor.name, now=now):
+        return None
+    request = get_request(deps.db, request_id)
+    insert_event(deps.db, status, now, request_id=request_id, user_id=request["user_id"], actor_id=actor.user_id)
+    standing = standing_after(status)
+    if standing:
+        set_standing(deps.db, request["user_id"], standing, now)
+    await carry_out(deps, bot, request, status, silent=silent)
+    if card or request["card_message_id"]:
+        await deliver_card(deps, bot, request_id)
+    return get_request(deps.db, request_id)["status"]
+
+
+async def carry_out(deps: Deps, bot: Bot, request: Mapping, status: str, *, silent: bool = False) -> None:
+    """Carry out a claimed decision for the request's door (silent: the requester is not told)."""
+    if request["kind"] == Kind.JOIN:
+        await _carry_out_join(deps, bot, request, status, silent)
+    elif status != Status.BLOCKED and not request.get("taken_over_at"):
+        # Once the owner writes in a business chat themselves, the bot says nothing more there.
+        await _tell(deps, bot, request, status, silent)
+
+
+async def _tell(deps: Deps, bot: Bot, request: Mapping, status: str, silent: bool = False) -> None:
+    template = None if silent else decision_template(deps, status)
+    if template and not await message_requester(deps, bot, request, render_for(deps, request, template)):
+        set_decision_note(deps.db, request["id"], "the requester could not be told")
+
+
+async def _carry_out_join(deps: Deps, bot: Bot, request: Mapping, status: str, silent: bool) -> None:
+    chat_id, user_id = request["target_chat_id"], request["user_id"]
+    if status in (Status.DECLINED, Status.EXPIRED):
+        # Telegram: the requester may be messaged only until the join request is processed, so tell first.
+        await _tell(deps, bot, request, status, silent)
+    try:
+        if status == Status.ACCEPTED:
+            await bot.approve_chat_join_request(chat_id, user_id)
+        else:
+            await bot.decline_chat_join_request(chat_id, user_id)
+    except BadRequest as exc:
+        reason = str(exc).lower()
+        if "user_already_participant" in reason and status == Status.ACCEPTED:
+            set_decision_note(deps.db, request["id"], "they were already a member")
+        elif status == Status.EXPIRED:
+            log.info("request %s expired; Telegram had already closed it: %s", request["id"], exc)
+            return
+        elif "hide_requester_missing" in reason:
+            # Another admin handled it in the app, or the requester withdrew: final, never retried.
+            set_status(deps.db, request["id"], Status.WITHDRAWN, "handled elsewhere or withdrawn")
+            insert_event(deps.db, "withdrawn", deps.now(), request_id=request["id"], user_id=user_id)
+            return
+        else:
+            _reopen(deps, request, f"could not {'approve' if status == Status.ACCEPTED else 'decline'}: {exc}")
+            return
+    except TelegramError as exc:
+        if status == Status.EXPIRED:
+            log.info("request %s expired; could not decline it on Telegram: %s", request["id"], exc)
+            return
+        _reopen(deps, request, f"Telegram error, try again: {exc}")
+        return
+    if status == Status.ACCEPTED:
+        await _tell(deps, bot, get_request(deps.db, request["id"]), status, silent)
+
+
+def _reopen(deps: Deps, request: Mapping, note: str) -> None:
+    """The decision could not be carried out: put the request back to pending with the reason on the card."""
+    log.warning("request %s: %s", request["id"], note)
+    reopen_request(deps.db, request["id"], note)
+    insert_event(deps.db, "decision_failed", deps.now(), request_id=request["id"], user_id=request["user_id"],
+                 detail=note[:200])

@@ -1,0 +1,33 @@
+"""What the flow needs, built once at start and handed in: settings, the database, prompt files, the clock."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from bot.core.assess import Phrasebook
+from bot.flow.locks import KeyedLocks
+from bot.prompt_files import PromptFiles
+from bot.settings import Settings
+
+
+def utc_now() -> datetime:
+    """The real clock, in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Deps:
+    """The flow's dependencies; tests inject their own database, clock and prompts folder."""
+
+    settings: Settings
+    db: Database
+    prompts: PromptFiles
+    phrasebook: Phrasebook
+    clock: Callable[[], datetime] = utc_now
+    card_locks: KeyedLocks = field(default_factory=KeyedLocks)
+
+    def now(self) -> datetime:
+        """The current time (UTC)."""
+        return self.clock()

@@ -1,0 +1,71 @@
+"""Follow-up questions after the questionnaire: one asked automatically, or the owner's Ask more relayed."""
+
+from collections.abc import Mapping
+
+from telegram import Bot
+
+from bot.core.assess import followup_question
+from bot.core.vocabulary import is_open
+from bot.flow.cards import refresh_card
+from bot.flow.deps import Deps
+from bot.flow.requester import message_requester, render_for
+from bot.flow.suggest import assessment_for
+from db.events import insert_event
+from db.followups import answer_followup, count_followups, get_open_followup, insert_followup
+from db.requests import get_request
+
+
+async def follow_up_once(deps: Deps, bot: Bot, request: Mapping) -> bool:
+    """After the last answer, ask one follow-up if the answers are vague or a template (never twice, never
+    for a pitch or tracking); True if one is now waiting for its answer."""
+    if get_open_followup(deps.db, request["id"]):
+        return True
+    if count_followups(deps.db, request["id"], "auto") or request.get("unreachable") or request.get("taken_over_at"):
+        return False
+    which = followup_question(assessment_for(deps, request))
+    if which is None:
+        return False
+    text = render_for(deps, request, f"requester/followup_{which}.html.j2")
+    if not await message_requester(deps, bot, request, text):
+        return False
+    insert_followup(deps.db, request["id"], "auto", text, asked_by=None, now=deps.now())
+    insert_event(deps.db, "followup_asked", deps.now(), request_id=request["id"], user_id=request["user_id"],
+                 detail=which)
+    return True
+
+
+def store_followup_answer(deps: Deps, request: Mapping, text: str) -> dict | None:
+    """Store the reply to the request's open follow-up; the follow-up it answered, or None if none was open."""
+    followup = get_open_followup(deps.db, request["id"])
+    if followup is None or not answer_followup(deps.db, followup["id"], text, deps.now()):
+        return None
+    insert_event(deps.db, "followup_answered", deps.now(), request_id=request["id"], user_id=request["user_id"])
+    return followup
+
+
+async def receive_followup_answer(deps: Deps, bot: Bot, request: Mapping, text: str) -> bool:
+    """A requester's reply to an open follow-up: stored, and for the owner's question acknowledged and shown on
+    the card; False if no follow-up was open."""
+    followup = store_followup_answer(deps, request, text)
+    if followup is None:
+        return False
+    if followup["origin"] == "owner":
+        await message_requester(deps, bot, request, render_for(deps, request, "requester/followup_received.html.j2"))
+        await refresh_card(deps, bot, request["id"])
+    return True
+
+
+async def relay_owner_question(deps: Deps, bot: Bot, request_id: int, question: str, asked_by: int) -> bool:
+    """Send a reviewer's question to the requester and show it on the card; False if it could not be sent."""
+    request = get_request(deps.db, request_id)
+    if request is None or not is_open(request["status"]):
+        return False
+    text = render_for(deps, request, "requester/owner_question.html.j2", question=question)
+    if not await message_requester(deps, bot, request, text):
+        await refresh_card(deps, bot, request_id)
+        return False
+    insert_followup(deps.db, request_id, "owner", question, asked_by=asked_by, now=deps.now())
+    insert_event(deps.db, "asked_more", deps.now(), request_id=request_id, user_id=request["user_id"],
+                 actor_id=asked_by)
+    await refresh_card(deps, bot, request_id)
+    return True

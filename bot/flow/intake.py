@@ -1,0 +1,137 @@
+"""The questionnaire: open a request, ask, store answers (typed or tapped), finish, and hand over to the card."""
+
+from collections.abc import Mapping
+
+from telegram import Bot
+
+from bot.core.questionnaire import Step, check_answer, next_step
+from bot.core.vocabulary import KNOWN_PERSON, Decision, Kind, auto_decline_actor
+from bot.flow.cards import deliver_card
+from bot.flow.decisions import decide
+from bot.flow.deps import Deps
+from bot.flow.followups import follow_up_once, store_followup_answer
+from bot.flow.requester import message_requester, render_for
+from bot.flow.suggest import assessment_for, auto_decline_flags
+from bot.telegram.keyboards import choices_keyboard
+from db.answers import find_answer_by_message, list_answers, replace_answer_text, set_answer
+from db.events import insert_event
+from db.requests import get_request, insert_request, mark_answered, set_opening_note
+
+
+def current_step(deps: Deps, request: Mapping) -> Step:
+    """The next question for a request, derived from its stored answers."""
+    return next_step(deps.prompts.questions_for(request), list_answers(deps.db, request["id"]))
+
+
+def render_step(deps: Deps, request: Mapping, step: Step) -> str:
+    """The text of a question (or of its 'tell me more')."""
+    if step.kind == "more":
+        return render_for(deps, request, step.question.more_template, choice=step.choice.label)
+    return render_for(deps, request, step.question.template, choices=[c.label for c in step.question.choices])
+
+
+async def ask(deps: Deps, bot: Bot, request: Mapping, *, greeting: bool = False) -> None:
+    """Send the current question (with the greeting first, for a new request); finish if all are answered."""
+    step = current_step(deps, request)
+    if step.kind == "done":
+        if not await follow_up_once(deps, bot, request):
+            await finish(deps, bot, request)
+        return
+    text = render_step(deps, request, step)
+    if greeting:
+        text = render_for(deps, request, "requester/greeting.html.j2") + "\n\n" + text
+    # In a business chat the bot speaks as the owner: no bot buttons there, the choices are listed as text.
+    buttons = step.kind == "ask" and not request.get("business_connection_id")
+    markup = choices_keyboard(request["id"], step.question) if buttons else None
+    if not await message_requester(deps, bot, request, text, reply_markup=markup):
+        # Nobody to ask: the owner still sees the request at once, marked unreachable.
+        await finish(deps, bot, get_request(deps.db, request["id"]), thank=False)
+
+
+async def open_request(deps: Deps, bot: Bot, *, kind: str, user_id: int, reply_chat_id: int,
+                       source: str | None = None, note: str | None = None, note_message_id: int | None = None,
+                       cannot_ask: str | None = None, **fields) -> dict:
+    """Create a request, log it, greet the requester and ask the first question (or, if we may not write to
+    them, show the owner the card at once with the reason)."""
+    now = deps.now()
+    request_id = insert_request(deps.db, kind=kind, user_id=user_id, now=now, reply_chat_id=reply_chat_id,
+                                source=source, opening_note=note, opening_message_id=note_message_id,
+                                unreachable=cannot_ask, **fields)
+    insert_event(deps.db, "opened", now, request_id=request_id, user_id=user_id, detail=kind)
+    request = get_request(deps.db, request_id)
+    if cannot_ask:
+        await finish(deps, bot, request, thank=False)
+    else:
+        await ask(deps, bot, request, greeting=True)
+    return get_request(deps.db, request_id)
+
+
+async def receive_text(deps: Deps, bot: Bot, request: Mapping, text: str, message_id: int) -> None:
+    """Store a typed answer to the current question, then ask the next one or finish."""
+    if find_answer_by_message(deps.db, request["id"], message_id):
+        # The same message again (re-delivered after a crash): it already answered; ask what is next.
+        await ask(deps, bot, request)
+        return
+    step = current_step(deps, request)
+    if step.kind == "done":
+        store_followup_answer(deps, request, text)
+        await finish(deps, bot, request)
+        return
+    if check_answer(step, text):
+        await message_requester(deps, bot, request, render_for(deps, request, "requester/too_short.html.j2"))
+        return
+    set_answer(deps.db, request["id"], step.answer_key, text, now=deps.now(), message_id=message_id)
+    await ask(deps, bot, request)
+
+
+def apply_edit(deps: Deps, request: Mapping, message_id: int, text: str) -> bool:
+    """Replace the stored answer (or opening note) given by an edited message; False if it gave none."""
+    answer = find_answer_by_message(deps.db, request["id"], message_id)
+    if answer is not None:
+        replace_answer_text(deps.db, request["id"], answer["question_key"], text, deps.now())
+    elif request["opening_message_id"] == message_id:
+        set_opening_note(deps.db, request["id"], text)
+    else:
+        return False
+    insert_event(deps.db, "edited", deps.now(), request_id=request["id"], user_id=request["user_id"])
+    return True
+
+
+async def receive_pick(deps: Deps, bot: Bot, request: Mapping, question_key: str, choice_key: str) -> Step | None:
+    """Store a quick-reply choice if it answers the current question; return the answered step or None."""
+    step = current_step(deps, request)
+    if step.kind != "ask" or step.question.key != question_key:
+        if list_answers(deps.db, request["id"]).get(question_key, {}).get("choice") == choice_key:
+            await ask(deps, bot, request)  # the same tap again (re-delivered after a crash): ask what is next
+        return None
+    choice = step.question.choice(choice_key)
+    if choice is None:
+        return None
+    set_answer(deps.db, request["id"], question_key, choice.label, choice=choice.key, now=deps.now())
+    await ask(deps, bot, request)
+    return step
+
+
+async def finish(deps: Deps, bot: Bot, request: Mapping, *, thank: bool = True) -> None:
+    """Close the questionnaire: pending in SQLite first, then thank the requester and deliver the card
+    (or, with AUTO_DECLINE, decline a pitch or tracking silently)."""
+    if mark_answered(deps.db, request["id"], deps.now()):
+        insert_event(deps.db, "answered", deps.now(), request_id=request["id"], user_id=request["user_id"])
+        flags = auto_decline_flags(deps, assessment_for(deps, get_request(deps.db, request["id"])))
+        if flags:
+            await decide(deps, bot, request["id"], Decision.DECLINE, auto_decline_actor(flags), silent=True,
+                         card=False)
+            insert_event(deps.db, "auto_declined", deps.now(), request_id=request["id"],
+                         user_id=request["user_id"], detail=",".join(flags))
+            return
+        if thank:
+            await message_requester(deps, bot, request, render_for(deps, request, "requester/thanks.html.j2"))
+    await deliver_card(deps, bot, request["id"])
+
+
+async def approve_known(deps: Deps, bot: Bot, person: Mapping, chat_id: int, reply_chat_id: int,
+                        source: str | None) -> None:
+    """Let a known (accepted) person into a chat without questions, and tell the owner in one line."""
+    request = await open_request(deps, bot, kind=Kind.JOIN, user_id=person["user_id"], reply_chat_id=reply_chat_id,
+                                 target_chat_id=chat_id, source=source, cannot_ask="known person: not asked")
+    await decide(deps, bot, request["id"], Decision.ACCEPT, KNOWN_PERSON)

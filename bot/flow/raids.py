@@ -1,0 +1,67 @@
+"""Raid mode: during a flood of requests, one batched card a minute instead of one card each."""
+
+from collections.abc import Mapping
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import TelegramError
+
+from bot.core.text import full_name, shorten
+from bot.core.vocabulary import is_open
+from bot.flow.deps import Deps
+from bot.flow.suggest import assessment_for
+from bot.telegram.keyboards import batch_keyboard
+from db.events import insert_event
+from db.raids import count_recent_requests, discard_batch, hold_card, insert_batch, list_held, set_batch_message
+
+LISTED = 30
+
+
+def raid_active(deps: Deps) -> bool:
+    """More requests arrived in the last minute than RAID_THRESHOLD."""
+    return count_recent_requests(deps.db, deps.now()) > deps.settings.raid_threshold
+
+
+def hold(deps: Deps, request: Mapping) -> None:
+    """Keep a new card back for the next batched card."""
+    hold_card(deps.db, request["id"])
+    insert_event(deps.db, "card_held", deps.now(), request_id=request["id"], user_id=request["user_id"])
+
+
+def suggested_actions(deps: Deps, requests: list[Mapping]) -> dict[int, str]:
+    """The assessor's suggested action for each request."""
+    return {r["id"]: assessment_for(deps, r).action for r in requests}
+
+
+def batch_values(requests: list[Mapping], actions: Mapping[int, str], **extra) -> dict:
+    """What the batched card shows."""
+    counts = {a: sum(1 for v in actions.values() if v == a) for a in ("decline", "ask", "accept")}
+    return {"total": len(requests), "counts": counts, "more": max(len(requests) - LISTED, 0),
+            "requests": [{"id": r["id"], "name": shorten(full_name(r), 40), "kind": r["kind"],
+                          "action": actions.get(r["id"], ""), "status": r["status"]} for r in requests[:LISTED]],
+            **extra}
+
+
+def batch_markup(deps: Deps, batch_id: int, requests: list[Mapping], declines: int) -> InlineKeyboardMarkup:
+    """Open buttons for the batch's open requests and, while any is suggested for decline, 'Decline all'."""
+    open_ids = [r["id"] for r in requests if is_open(r["status"])]
+    return batch_keyboard(batch_id, open_ids, declines, deps.prompts.labels)
+
+
+async def send_raid_batch(deps: Deps, bot: Bot) -> int:
+    """Send one batched card for every held request not yet on one; return how many it shows."""
+    held = list_held(deps.db)
+    if not held:
+        return 0
+    actions = suggested_actions(deps, held)
+    declines = sum(1 for a in actions.values() if a == "decline")
+    batch_id = insert_batch(deps.db, [r["id"] for r in held], declines, deps.now())
+    text = deps.prompts.render("owner/raid_batch.html.j2", **batch_values(held, actions, declined_by=None))
+    try:
+        message = await bot.send_message(deps.settings.card_chat_id, text,
+                                         reply_markup=batch_markup(deps, batch_id, held, declines))
+    except TelegramError:
+        discard_batch(deps.db, batch_id)  # its requests stay held and go on next minute's batched card
+        raise
+    set_batch_message(deps.db, batch_id, message.chat_id, message.message_id)
+    insert_event(deps.db, "raid_batch", deps.now(), detail=f"{batch_id}: {len(held)} requests, {declines} decline")
+    return len(held)

@@ -1,0 +1,59 @@
+"""Talking to a requester: their templates (with per-chat and per-door overrides) and sending, recording failures."""
+
+from collections.abc import Mapping
+
+from telegram import Bot
+
+from bot.core.vocabulary import Status
+from bot.flow.deps import Deps
+from bot.telegram.outbox import Unreachable, tell
+from db.business import get_connection
+from db.chats import get_chat
+from db.events import insert_event
+from db.people import get_person
+from db.requests import set_unreachable
+
+DECISION_TEMPLATES = {Status.ACCEPTED: "requester/accepted.html.j2", Status.DECLINED: "requester/declined.html.j2",
+                      Status.EXPIRED: "requester/expired.html.j2"}
+
+
+def requester_values(deps: Deps, request: Mapping) -> dict:
+    """Values every requester template may use."""
+    person = get_person(deps.db, request["user_id"])
+    chat = get_chat(deps.db, request["target_chat_id"]) if request.get("target_chat_id") else None
+    connection = (get_connection(deps.db, request["business_connection_id"])
+                  if request.get("business_connection_id") else None)
+    return {"first_name": person["first_name"] or "there", "contact_line": deps.settings.contact_line,
+            "chat_title": chat["title"] if chat else None, "kind": request["kind"],
+            "owner_name": (connection or {}).get("owner_name") or ""}
+
+
+def render_for_person(deps: Deps, person: Mapping, name: str) -> str:
+    """Render a requester template for someone without a request (e.g. an allowed person saying hello)."""
+    return deps.prompts.render(name, first_name=person["first_name"] or "there",
+                               contact_line=deps.settings.contact_line, chat_title=None, kind="direct", owner_name="")
+
+
+def render_for(deps: Deps, request: Mapping, name: str, **extra) -> str:
+    """Render a requester template, preferring the request's chat or door override."""
+    return deps.prompts.render(deps.prompts.template_for(request, name), **requester_values(deps, request), **extra)
+
+
+async def message_requester(deps: Deps, bot: Bot, request: Mapping, text: str, **kwargs) -> bool:
+    """Send a message to the requester; on Unreachable record it on the request and return False."""
+    try:
+        await tell(bot, request["reply_chat_id"], text,
+                   business_connection_id=request.get("business_connection_id"), **kwargs)
+    except Unreachable as exc:
+        set_unreachable(deps.db, request["id"], exc.reason)
+        insert_event(deps.db, "unreachable", deps.now(), request_id=request["id"], user_id=request["user_id"],
+                     detail=exc.reason)
+        return False
+    return True
+
+
+def decision_template(deps: Deps, status: str) -> str | None:
+    """The requester template telling them a decision, or None when the decision is silent."""
+    if status == Status.DECLINED and deps.settings.decline_silent:
+        return None
+    return DECISION_TEMPLATES.get(status)

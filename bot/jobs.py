@@ -1,0 +1,53 @@
+"""What runs on its own: at start and every minute, whatever the rows say is due (no state kept in jobs)."""
+
+import logging
+
+from telegram.ext import Application, ContextTypes
+
+from bot.flow.deps import Deps
+from bot.flow.summaries import catch_up_summary
+from bot.flow.upkeep import run_upkeep
+
+log = logging.getLogger(__name__)
+
+DEPS_KEY = "doorman.deps"
+SWEEP_INTERVAL_SECONDS = 60
+
+
+def deps_of(app: Application) -> Deps:
+    """The flow's dependencies stored in an Application."""
+    return app.bot_data[DEPS_KEY]
+
+
+async def on_start(app: Application) -> None:
+    """Catch up on what the database says is due (cards never sent, deadlines passed, the weekly summary),
+    then check every minute."""
+    deps = deps_of(app)
+    try:
+        done = await run_upkeep(deps, app.bot)
+        done["summaries"] = await catch_up_summary(deps, app.bot)
+    except Exception:  # a Telegram outage at start must not stop the bot; the rows stay due
+        log.exception("could not catch up at start; what is due stays due")
+    else:
+        if any(done.values()):
+            log.info("caught up at start: %s", done)
+    arm_jobs(app)
+
+
+def arm_jobs(app: Application) -> None:
+    """Check every minute what is due; the jobs hold no state, the rows do."""
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(sweep, interval=SWEEP_INTERVAL_SECONDS, first=SWEEP_INTERVAL_SECONDS,
+                                    name="sweep-deadlines")
+        app.job_queue.run_repeating(send_due_summary, interval=SWEEP_INTERVAL_SECONDS,
+                                    first=SWEEP_INTERVAL_SECONDS, name="weekly-summary")
+
+
+async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every minute: deadlines, snoozes, reminders, expiry, raid batches, unsent cards."""
+    await run_upkeep(deps_of(context.application), context.bot)
+
+
+async def send_due_summary(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every minute: the weekly summary, when its time has come (the row says whether it went out)."""
+    await catch_up_summary(deps_of(context.application), context.bot)

@@ -1,0 +1,99 @@
+"""Everything read from prompts/ (and PROMPTS_DIR overrides): templates, questionnaires, labels, phrase lists.
+
+One Jinja2 environment renders Telegram HTML with autoescape and StrictUndefined; the owner's folder is searched
+first, then the shipped prompts/. A request may have its own copy of any file, found in this order:
+`chats/<target chat id>/<name>` (join requests), `<kind>/<name>` (e.g. business/), then `<name>`.
+Lookups are cached: the files change only when the bot restarts.
+"""
+
+import tomllib
+from collections.abc import Mapping
+from importlib.resources import files
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+
+from bot.core.assess.phrasebook import Phrasebook, PhrasebookError, parse_phrasebook
+from bot.core.questionnaire import Question, parse_questions
+
+
+def package_prompts_dir() -> Path:
+    """The prompts/ folder shipped with doorman."""
+    return Path(str(files("prompts")))
+
+
+class PromptFiles:
+    """Templates and data files from PROMPTS_DIR (if set) falling back to the shipped prompts/."""
+
+    def __init__(self, override_dir: Path | None = None):
+        self.override_dir = override_dir
+        loaders = [FileSystemLoader(str(override_dir))] if override_dir else []
+        loaders.append(FileSystemLoader(str(package_prompts_dir())))
+        self.env = Environment(
+            loader=ChoiceLoader(loaders),
+            # .txt.j2 templates are for plain-text places (callback alerts) and never get user text.
+            autoescape=select_autoescape(enabled_extensions=("html.j2",), disabled_extensions=("txt.j2",),
+                                         default=True),
+            undefined=StrictUndefined,
+            keep_trailing_newline=False,
+            trim_blocks=False,
+        )
+        self._exists: dict[str, bool] = {}
+        self._questions: dict[str, tuple[Question, ...]] = {}
+        self.labels: dict = tomllib.loads(self.source("labels.toml"))
+        self.questions: tuple[Question, ...] = self._parsed_questions("questions.toml")
+
+    def render(self, template: str, /, **values) -> str:
+        """Render one template to a string, stripped of surrounding blank space."""
+        return self.env.get_template(template).render(**values).strip()
+
+    def has(self, name: str) -> bool:
+        """True when a template (or data file) with that name exists in the override or shipped folder."""
+        known = self._exists.get(name)
+        if known is None:
+            try:
+                self.env.loader.get_source(self.env, name)
+                known = True
+            except TemplateNotFound:
+                known = False
+            self._exists[name] = known
+        return known
+
+    def source(self, name: str) -> str:
+        """Return a file's text (used for data files such as questions.toml)."""
+        return self.env.loader.get_source(self.env, name)[0]
+
+    def template_for(self, request: Mapping, name: str) -> str:
+        """The file to use for this request: per-chat (join), per-door (e.g. business), then the default."""
+        candidates = []
+        if request.get("target_chat_id"):
+            candidates.append(f"chats/{request['target_chat_id']}/{name}")
+        candidates.append(f"{request['kind']}/{name}")
+        return next((c for c in candidates if self.has(c)), name)
+
+    def questions_for(self, request: Mapping) -> tuple[Question, ...]:
+        """The questionnaire for this request: a chat's own questions.toml if it has one, else the default."""
+        return self._parsed_questions(self.template_for(request, "questions.toml"))
+
+    def _parsed_questions(self, name: str) -> tuple[Question, ...]:
+        if name not in self._questions:
+            self._questions[name] = parse_questions(self.source(name))
+        return self._questions[name]
+
+
+def phrase_list_dirs(prompts_override: Path | None) -> list[Path]:
+    """The shipped ``prompts/assess`` folder, then ``<PROMPTS_DIR>/assess`` when the owner has one."""
+    dirs = [package_prompts_dir() / "assess"]
+    if prompts_override is not None and (Path(prompts_override) / "assess").is_dir():
+        dirs.append(Path(prompts_override) / "assess")
+    return dirs
+
+
+def read_phrasebook(dirs: list[Path]) -> Phrasebook:
+    """Read every ``*.toml`` in each folder, in order; entries of later folders are added to earlier ones."""
+    sources = []
+    for folder in map(Path, dirs):
+        if not folder.is_dir():
+            raise PhrasebookError(f"phrase-list folder not found: {folder}")
+        sources.extend((str(path), path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.toml")))
+    return parse_phrasebook(sources)

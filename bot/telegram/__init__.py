@@ -1,0 +1,1 @@
+"""The wire to Telegram: sending and editing, keyboards, retries, rate limits, concurrency, reading updates."""
