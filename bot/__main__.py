@@ -1,9 +1,25 @@
-"""python -m bot: run the bot, or a sub-command: sandbox (try it locally), assess (the assessor offline)."""
+"""python -m bot: run the bot, or one of its commands (sandbox, assess, train)."""
 
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
 from bot.logs import configure_logging
 from bot.settings import SettingsError, load_settings
+
+COMMANDS = {
+    "sandbox": "try the bot locally in a browser, as a stranger and as the owner (no token needed)",
+    "assess": "read requests (JSON lines) and print the assessor's labels; --score FILE measures it",
+    "train": "learn the assessor's weights from the corpus (needs pip install -e '.[train]')",
+}
+
+
+def usage() -> str:
+    """The overview printed by --help."""
+    lines = ["usage: python -m bot [command] [options]", "",
+             "With no command, run the bot (needs TELEGRAM_BOT_TOKEN and OWNER_ID; see README.md).", "", "commands:"]
+    lines += [f"  {name:<9} {text}" for name, text in COMMANDS.items()]
+    lines += ["", "python -m bot <command> --help shows a command's options."]
+    return "\n".join(lines)
 
 
 def run_bot() -> int:
@@ -22,21 +38,34 @@ def run_bot() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Dispatch: no arguments runs the bot; 'assess' the offline assessor; 'sandbox' the local try-out."""
+    """Dispatch: no arguments runs the bot; otherwise one of COMMANDS."""
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] == "assess":
+    if not argv:
+        return run_bot()
+    command, rest = argv[0], argv[1:]
+    if command in ("-h", "--help", "help"):
+        print(usage())
+        return 0
+    if command in ("-V", "--version"):
+        try:
+            print(f"doorman {version('doorman')}")
+        except PackageNotFoundError:
+            print("doorman (not installed)")
+        return 0
+    if command == "assess":
         from bot.cli.assess import main as assess_main
 
-        return assess_main(argv[1:], sys.stdin, sys.stdout)
-    if argv and argv[0] == "sandbox":
+        return assess_main(rest, sys.stdin, sys.stdout)
+    if command == "train":
+        from bot.cli.train import main as train_main
+
+        return train_main(rest)
+    if command == "sandbox":
         from bot.sandbox.cli import main as sandbox_main
 
-        return sandbox_main(argv[1:])
-    if argv:
-        print(f"doorman: unknown command {argv[0]!r} (try: python -m bot, python -m bot sandbox,"
-              " python -m bot assess)", file=sys.stderr)
-        return 2
-    return run_bot()
+        return sandbox_main(rest)
+    print(f"doorman: unknown command {command!r}\n\n{usage()}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

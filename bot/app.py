@@ -4,6 +4,7 @@
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 
 import httpx
 from sqlite_utils import Database
@@ -12,12 +13,13 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
-from bot.core.assess import Phrasebook
+from bot.core.assess import Assessor
 from bot.flow.deps import Deps, utc_now
 from bot.handlers import business, dedupe, errors, join, people, requester, review, summary
 from bot.handlers.context import DoormanContext
 from bot.jobs import DEPS_KEY, on_start
-from bot.prompt_files import PromptFiles, phrase_list_dirs, read_phrasebook
+from bot.llm_assessor import LlmAssessor
+from bot.prompt_files import PromptFiles, read_assessor
 from bot.settings import Settings
 from bot.telegram.concurrency import PerSenderProcessor
 from bot.telegram.ratelimit import telegram_rate_limiter
@@ -38,15 +40,18 @@ ALLOWED_UPDATES = [
 
 
 @lru_cache(maxsize=8)
-def _phrasebook(dirs: tuple) -> Phrasebook:
-    # Compiling the phrase lists takes ~0.5 s; they only change when the bot restarts, so compile once.
-    return read_phrasebook(list(dirs))
+def _assessor(prompts_dir: Path | None) -> Assessor:
+    # The model and cue phrases only change when the bot restarts; tests build many apps in one process.
+    return read_assessor(prompts_dir)
 
 
 def build_deps(settings: Settings, db: Database, clock: Callable[[], datetime] = utc_now) -> Deps:
-    """Load prompts (owner overrides first) and phrase lists, and bundle them with the database and clock."""
-    return Deps(settings=settings, db=db, prompts=PromptFiles(settings.prompts_dir),
-                phrasebook=_phrasebook(tuple(phrase_list_dirs(settings.prompts_dir))), clock=clock)
+    """Load prompts and the assessor (owner overrides first), and bundle them with the database and clock."""
+    assessor = _assessor(settings.prompts_dir)
+    llm = (LlmAssessor(settings.assess_model, settings.assess_timeout.total_seconds(), assessor)
+           if settings.assess_model else None)
+    return Deps(settings=settings, db=db, prompts=PromptFiles(settings.prompts_dir), assessor=assessor, clock=clock,
+                llm=llm)
 
 
 def build_application(

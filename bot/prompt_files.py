@@ -1,4 +1,4 @@
-"""Everything read from prompts/ (and PROMPTS_DIR overrides): templates, questionnaires, labels, phrase lists.
+"""Everything read from prompts/ (and PROMPTS_DIR overrides): templates, questionnaires, labels, the assessor.
 
 One Jinja2 environment renders Telegram HTML with autoescape and StrictUndefined; the owner's folder is searched
 first, then the shipped prompts/. A request may have its own copy of any file, found in this order:
@@ -6,6 +6,7 @@ first, then the shipped prompts/. A request may have its own copy of any file, f
 Lookups are cached: the files change only when the bot restarts.
 """
 
+import json
 import tomllib
 from collections.abc import Mapping
 from importlib.resources import files
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 
-from bot.core.assess.phrasebook import Phrasebook, PhrasebookError, parse_phrasebook
+from bot.core.assess import Assessor, Lexicon, LexiconError, Model, ModelError, parse_lexicon
 from bot.core.questionnaire import Question, parse_questions
 
 
@@ -81,19 +82,33 @@ class PromptFiles:
         return self._questions[name]
 
 
-def phrase_list_dirs(prompts_override: Path | None) -> list[Path]:
-    """The shipped ``prompts/assess`` folder, then ``<PROMPTS_DIR>/assess`` when the owner has one."""
-    dirs = [package_prompts_dir() / "assess"]
-    if prompts_override is not None and (Path(prompts_override) / "assess").is_dir():
-        dirs.append(Path(prompts_override) / "assess")
-    return dirs
+def read_lexicon(prompts_override: Path | None) -> Lexicon:
+    """The shipped cue phrases (prompts/assess/cues.toml) plus the owner's <PROMPTS_DIR>/assess/cues.toml."""
+    shipped = package_prompts_dir() / "assess" / "cues.toml"
+    owners = Path(prompts_override) / "assess" / "cues.toml" if prompts_override is not None else None
+    extra = [(str(owners), owners.read_text(encoding="utf-8"))] if owners is not None and owners.is_file() else []
+    return parse_lexicon([(str(shipped), shipped.read_text(encoding="utf-8"))], extra)
 
 
-def read_phrasebook(dirs: list[Path]) -> Phrasebook:
-    """Read every ``*.toml`` in each folder, in order; entries of later folders are added to earlier ones."""
-    sources = []
-    for folder in map(Path, dirs):
-        if not folder.is_dir():
-            raise PhrasebookError(f"phrase-list folder not found: {folder}")
-        sources.extend((str(path), path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.toml")))
-    return parse_phrasebook(sources)
+def model_path(prompts_override: Path | None) -> Path:
+    """The owner's trained model (<PROMPTS_DIR>/assess/model.json) when there is one, else the shipped one."""
+    if prompts_override is not None and (Path(prompts_override) / "assess" / "model.json").is_file():
+        return Path(prompts_override) / "assess" / "model.json"
+    return package_prompts_dir() / "assess" / "model.json"
+
+
+def read_model(path: Path) -> Model:
+    """Load a model file; ModelError names the file when it cannot be used."""
+    try:
+        return Model(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"{path}: {exc} — run `python -m bot train` to rebuild it") from None
+
+
+def read_assessor(prompts_override: Path | None) -> Assessor:
+    """The cue phrases and the model the bot assesses with (owner's files first)."""
+    return Assessor(read_lexicon(prompts_override), read_model(model_path(prompts_override)))
+
+
+__all__ = ["LexiconError", "ModelError", "PromptFiles", "package_prompts_dir", "read_assessor", "read_lexicon",
+           "read_model"]

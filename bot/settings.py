@@ -42,6 +42,8 @@ class Settings:
     expire_after_days: int = 30
     summary_day: int = 0  # 0 = Monday, as date.weekday() (not JobQueue's 0 = Sunday)
     summary_time: time = time(9, 0)
+    assess_model: str | None = None  # an `llm` model id; unset: the local model only
+    assess_timeout: timedelta = timedelta(seconds=20)
 
     @property
     def owner_id(self) -> int:
@@ -144,7 +146,8 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
 
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
     if not token:
-        raise SettingsError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and set it")
+        raise SettingsError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and set it"
+                            " (or try doorman without one: python -m bot sandbox)")
     if not _TOKEN_RE.match(token):
         raise SettingsError("TELEGRAM_BOT_TOKEN does not look like a bot token (expected <digits>:<letters>)")
 
@@ -191,4 +194,6 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
                                     ("keep", "decline")),
         summary_day=_weekday("SUMMARY_DAY", env.get("SUMMARY_DAY", "") or "monday"),
         summary_time=_clock_time("SUMMARY_TIME", env.get("SUMMARY_TIME", "") or "09:00"),
+        assess_model=env.get("ASSESS_MODEL", "").strip() or None,
+        assess_timeout=parse_duration("ASSESS_TIMEOUT", env.get("ASSESS_TIMEOUT", "") or "20s"),
     )

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from db.assessments import forget_assessment
 from db.time import stamp
 
 
@@ -17,8 +18,9 @@ def set_answer(
     db: Database, request_id: int, key: str, text: str, *, now: datetime,
     choice: str | None = None, message_id: int | None = None,
 ) -> None:
-    """Store (or replace) the answer to one question."""
+    """Store (or replace) the answer to one question (the request will be assessed again)."""
     now_stamp = stamp(now)
+    forget_assessment(db, request_id)
     db["answers"].upsert(
         {"request_id": request_id, "question_key": key, "text": text, "choice": choice,
          "message_id": message_id, "edited": 0, "created_at": now_stamp, "updated_at": now_stamp},
@@ -35,7 +37,8 @@ def find_answer_by_message(db: Database, request_id: int, message_id: int) -> di
 
 
 def replace_answer_text(db: Database, request_id: int, key: str, text: str, now: datetime) -> None:
-    """Replace an answer's text after the requester edited their message."""
+    """Replace an answer's text after the requester edited their message (the request will be assessed again)."""
+    forget_assessment(db, request_id)
     db.execute(
         "update answers set text = ?, edited = 1, updated_at = ? where request_id = ? and question_key = ?",
         [text, stamp(now), request_id, key],

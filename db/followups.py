@@ -8,11 +8,11 @@ from db.time import stamp
 
 
 def insert_followup(db: Database, request_id: int, origin: str, question: str, *, asked_by: int | None,
-                    now: datetime) -> int:
-    """Record a follow-up question sent to the requester and return its id."""
+                    now: datetime, topic: str | None = None) -> int:
+    """Record a follow-up question sent to the requester (topic: which answer it asks more about); its id."""
     return db["followups"].insert(
         {"request_id": request_id, "origin": origin, "question": question, "asked_by": asked_by,
-         "asked_at": stamp(now)}).last_pk
+         "asked_at": stamp(now), "topic": topic}).last_pk
 
 
 def get_open_followup(db: Database, request_id: int) -> dict | None:
@@ -23,9 +23,12 @@ def get_open_followup(db: Database, request_id: int) -> dict | None:
 
 
 def answer_followup(db: Database, followup_id: int, answer: str, now: datetime) -> bool:
-    """Store the requester's answer to a follow-up (only the first answer counts)."""
+    """Store the requester's answer to a follow-up (only the first answer counts; the request is assessed again)."""
     cursor = db.execute("update followups set answer = ?, answered_at = ? where id = ? and answered_at is null",
                         [answer, stamp(now), followup_id])
+    if cursor.rowcount == 1:
+        db.execute("delete from assessments where request_id = (select request_id from followups where id = ?)",
+                   [followup_id])
     return cursor.rowcount == 1
 
 

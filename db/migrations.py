@@ -221,3 +221,31 @@ def m014_indexes_for_weekly_summary(db: Database) -> None:
     entries by kind: answered from these indexes without reading the tables (bench/summary.py measures it)."""
     db["requests"].create_index(["status", "decided_at", "created_at"], if_not_exists=True)
     db["events"].create_index(["kind", "created_at"], if_not_exists=True)
+
+
+@migrations()
+def m015_create_assessments(db: Database) -> None:
+    """The assessor's reading of a request, stored once when the answers are in (re-made only when an answer
+    changes); follow-ups remember which answer they were about."""
+    db["assessments"].create(
+        {
+            "request_id": int,
+            "assessor": str,  # "model <version>" or "llm <model id>"
+            "tie": str,
+            "generic": int,
+            "pitch": int,
+            "creepy": int,
+            "vague": int,
+            "action": str,  # accept | ask | decline
+            "confidence": float,
+            "reason": str,
+            "summary": str,
+            "followup": str,  # which follow-up question would settle it, if any
+            "source_mismatch": str,
+            "evidence": str,  # JSON: [[tag, text], ...]
+            "assessed_at": str,
+        },
+        pk="request_id",
+        foreign_keys=[("request_id", "requests", "id")],
+    )
+    db["followups"].add_column("topic", str)  # how_found | reason | null (a reviewer's own question)

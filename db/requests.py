@@ -201,8 +201,9 @@ def reopen_request(db: Database, request_id: int, note: str) -> None:
 
 
 def set_opening_note(db: Database, request_id: int, text: str) -> None:
-    """Replace the opening note (the requester edited their first message)."""
+    """Replace the opening note (the requester edited their first message; the request is assessed again)."""
     db["requests"].update(request_id, {"opening_note": text})
+    db.execute("delete from assessments where request_id = ?", [request_id])
 
 
 def mark_card_attempt(db: Database, request_id: int, now: datetime) -> None:

@@ -14,7 +14,6 @@ import pytest
 from bot.cli.assess import OUTPUT_KEYS, main
 
 REPO = Path(__file__).resolve().parents[1]
-DEV_SET = REPO.parent / "shared" / "screening-dev.jsonl"
 
 REQUESTS = [
     {"id": "a", "how": "We met at JSConf Budapest after your talk", "why": "You said to send you my WebGL bug "
@@ -26,7 +25,7 @@ REQUESTS = [
 ]
 LABELS = [
     {"tie": "strong", "generic": False, "pitch": False, "creepy": False, "vague": False, "action": "accept"},
-    {"tie": "weak", "generic": True, "pitch": True, "creepy": False, "vague": True, "action": "decline"},
+    {"tie": "weak", "generic": False, "pitch": True, "creepy": False, "vague": False, "action": "decline"},
     # wrong on purpose, so that accuracy(action) is 2/3
     {"tie": "none", "generic": False, "pitch": False, "creepy": False, "vague": True, "action": "ask"},
 ]
@@ -50,7 +49,7 @@ def test_writes_one_line_per_request_and_skips_blank_lines():
     assert all(list(r) == list(OUTPUT_KEYS) for r in rows)
     assert rows[0]["action"] == "accept" and rows[0]["tie"] == "strong"
     assert rows[1]["pitch"] is True and rows[1]["action"] == "decline"
-    assert rows[2]["vague"] is True and rows[2]["summary"] == "hi"
+    assert rows[2]["vague"] is True and rows[2]["summary"] == "Hi"
     assert all(len(r["summary"]) <= 120 and r["reason"] for r in rows)
 
 
@@ -73,7 +72,7 @@ def test_score_prints_metrics_and_ends_with_action_accuracy(tmp_path):
     assert code == 0, err
     lines = out.splitlines()
     assert lines[-1] == "accuracy(action)=0.67"
-    assert re.match(r"generic\s+1\.00\s+1\.00\s+1\.00\s+1$", next(x for x in lines if x.startswith("generic")))
+    assert re.match(r"pitch\s+1\.00\s+1\.00\s+1\.00\s+1$", next(x for x in lines if x.startswith("pitch")))
     assert "tie        accuracy=1.00" in lines
     assert any(re.match(r"\s+decline\s", x) for x in lines)
     assert any("assessments/s" in x for x in lines)
@@ -96,25 +95,15 @@ def test_bad_arguments_exit_2():
     assert code == 2 and "usage:" in err
 
 
-def test_owner_phrase_lists_from_prompts_option_or_env(tmp_path):
+def test_owner_cue_phrases_from_prompts_option_or_env(tmp_path):
     (tmp_path / "assess").mkdir()
-    (tmp_path / "assess" / "extra.toml").write_text('[pitch]\nen = ["my pottery class"]\n', encoding="utf-8")
+    (tmp_path / "assess" / "cues.toml").write_text('[pitch]\nen = ["my pottery class"]\n', encoding="utf-8")
     line = jsonl([{"id": 1, "how": "Instagram", "why": "Join my pottery class, Saturdays in Leeds"}])
     assert json.loads(call([], line)[1])["pitch"] is False
     assert json.loads(call(["--prompts", str(tmp_path)], line)[1])["pitch"] is True
     assert json.loads(call([], line, env={"PROMPTS_DIR": str(tmp_path)})[1])["pitch"] is True
     code, _, err = call(["--prompts", str(tmp_path / "missing")], line)
     assert code == 2 and "not found" in err
-
-
-def test_dev_set_score_from_the_command_line():
-    if not DEV_SET.exists():
-        pytest.skip(f"{DEV_SET} is not here")
-    code, out, _ = call(["--score", str(DEV_SET)])
-    assert code == 0
-    last = out.splitlines()[-1]
-    assert re.fullmatch(r"accuracy\(action\)=\d\.\d\d", last)
-    assert float(last.split("=")[1]) >= 0.8
 
 
 def test_runs_as_a_module():

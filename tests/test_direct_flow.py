@@ -117,6 +117,7 @@ async def test_edit_before_the_card_replaces_the_answer_and_after_it_does_not(dr
                                                     "Met you at the Berlin Rust meetup"))
     assert list_answers(db, 1)["how"]["text"] == "Met you at the Berlin Rust meetup"
     why = await driver.send(stranger, "to talk about embedded Rust")
+    await driver.answer_followup(stranger, "It was the Berlin Rust meetup in March, I asked about probe-rs")
     assert requests(db)[0]["status"] == "pending"
     await driver.feed(fake_api.edit_private_message(stranger, why["message"]["message_id"], "changed my mind"))
     assert list_answers(db, 1)["why"]["text"] == "to talk about embedded Rust"

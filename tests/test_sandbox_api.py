@@ -33,12 +33,13 @@ def test_a_new_stranger_answers_by_typing_and_buttons_and_the_owner_accepts(sand
     sandbox.act("press", who="stranger", stranger=stranger, message_id=question["message_id"],
                 data=button(question, "v1:pick:"))
     sandbox.wait_chat("stranger", _from_bot("tell me a bit more"), "the follow-up", stranger)
-    sandbox.act("send", who="stranger", stranger=stranger, text="At your talk in Porto")
+    sandbox.act("send", who="stranger", stranger=stranger, text="At PyCon Porto 2025, we talked after your talk")
     sandbox.wait_chat("stranger", _from_bot("Why would you like"), "the second question", stranger)
-    sandbox.act("send", who="stranger", stranger=stranger, text="To contribute to your checker")
+    sandbox.act("send", who="stranger", stranger=stranger, text="To contribute the Unicode fixes we discussed to "
+                                                                  "your type checker")
 
     card = sandbox.wait_chat("owner", lambda m: "Grace Hopper" in m["text"] and m["buttons"], "the card")
-    assert "conf-talk" in card["text"] and "At your talk in Porto" in card["text"]
+    assert "conf-talk" in card["text"] and "At PyCon Porto 2025" in card["text"]
     assert card["html"] and "<b>" in card["html"], "cards keep their HTML for the page to render"
     sandbox.act("press", who="owner", message_id=card["message_id"], data=button(card, "v1:accept:"))
 
@@ -46,7 +47,8 @@ def test_a_new_stranger_answers_by_typing_and_buttons_and_the_owner_accepts(sand
     edited = sandbox.wait_chat("owner", lambda m: m["key"] == card["key"] and m["edited"], "the card edited")
     assert "Accepted" in edited["text"]
     mine = [m for m in sandbox.state(stranger)["chats"]["stranger"] if m["from"] == "stranger"]
-    assert [m["text"] for m in mine] == ["/start conf-talk", "At your talk in Porto", "To contribute to your checker"]
+    assert [m["text"] for m in mine] == ["/start conf-talk", "At PyCon Porto 2025, we talked after your talk",
+                                         "To contribute the Unicode fixes we discussed to your type checker"]
     assert all(m["seen"] for m in mine), "the bot fetched every update"
 
 

@@ -88,9 +88,9 @@ def test_a_stranger_answers_the_questions_and_the_owner_accepts(page, sandbox):
     page.click("#deeplink-form button[type=submit]")
     bot_message(page, "stranger", "How did you find me?").get_by_role("button", name="Met in person").click()
     bot_message(page, "stranger", "tell me a bit more")
-    say(page, "At your talk in Porto")
+    say(page, "At PyCon Porto 2025, we talked after your talk")
     bot_message(page, "stranger", "Why would you like")
-    say(page, "I'd like to contribute to your checker")
+    say(page, "I'd like to contribute the Unicode fixes we discussed to your type checker")
 
     card = bot_message(page, "owner", "Grace Hopper")
     assert card.locator(".body b").count() > 0, "the card's HTML is rendered, not shown as tags"
@@ -103,7 +103,8 @@ def test_a_stranger_answers_the_questions_and_the_owner_accepts(page, sandbox):
     assert decided.locator("button.kb").count() == 0, "the decided card lost its buttons, edited in place"
     assert page.locator("#owner-chat .msg", has_text="Grace Hopper").count() == 1
     mine = page.locator("#stranger-chat .msg.mine .body").all_inner_texts()
-    assert mine == ["/start conf-talk", "At your talk in Porto", "I'd like to contribute to your checker"]
+    assert mine == ["/start conf-talk", "At PyCon Porto 2025, we talked after your talk",
+                    "I'd like to contribute the Unicode fixes we discussed to your type checker"]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "sandbox-two-panes.png"), full_page=True)
     assert page.dialogs == [] and page.errors == []

@@ -75,4 +75,4 @@ async def test_a_source_that_contradicts_the_answer_is_noted(driver, fake_api, d
     await driver.send(stranger, "I want to ask about the job posting for a Rust engineer on your team")
     await driver.answer_followup(stranger, "Found you on Google")
     card = driver.card()["text"]
-    assert "⚠️ came via link 'pycon25' but says: Search" in card
+    assert "⚠️ came via link 'pycon25' but says:" in card

@@ -1,10 +1,10 @@
 """``python -m bot assess``: the assessor offline, on JSON lines.
 
-``assess`` reads ``{"id", "how", "why", "start_source", "lang"}`` lines (extra keys ignored; "note" and
-"followup" are used when present) from stdin and writes one JSON line per request. ``assess --score FILE``
-runs on a labelled file and prints precision/recall/F1 per flag and accuracy for tie and action; its last
-line is ``accuracy(action)=0.NN``. ``--prompts DIR`` (or env PROMPTS_DIR) adds the owner's ``DIR/assess``
-phrase lists to the shipped ones.
+``assess`` reads ``{"id", "how", "why", "start_source", "lang"}`` lines (extra keys ignored; "choice" (the
+quick-reply key), "note" and "followup" are used when present) from stdin and writes one JSON line per request.
+``assess --score FILE`` runs on a labelled file and prints precision/recall/F1 per flag and accuracy for tie and
+action; its last line is ``accuracy(action)=0.NN``. ``--prompts DIR`` (or env PROMPTS_DIR) uses the owner's cue
+phrases and trained model from ``DIR/assess`` when there are any.
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from bot.core.assess import Assessment, Phrasebook, PhrasebookError, assess
-from bot.prompt_files import phrase_list_dirs, read_phrasebook
+from bot.core.assess import Assessment, Assessor, LexiconError, ModelError, Request
+from bot.prompt_files import read_assessor
 
 FLAGS = ("generic", "pitch", "creepy", "vague")
 CLASSES = {"tie": ("strong", "weak", "none"), "action": ("accept", "ask", "decline")}
-OUTPUT_KEYS = ("id", "tie", "generic", "pitch", "creepy", "vague", "action", "reason", "summary")
-_TEXT_KEYS = ("how", "why", "note", "followup", "start_source", "lang")
+OUTPUT_KEYS = ("id", "tie", "generic", "pitch", "creepy", "vague", "action", "reason", "summary", "followup",
+               "evidence")
+_TEXT_KEYS = ("how", "why", "note", "followup", "start_source", "lang", "choice")
 
 
 class InputError(ValueError):
@@ -58,14 +59,21 @@ def read_requests(lines: Iterable[str], name: str = "stdin") -> Iterator[tuple[i
         yield number, row
 
 
-def assess_row(row: Mapping[str, Any], pb: Phrasebook) -> Assessment:
-    answers = {k: row[k] for k in ("how", "why", "note", "followup") if row.get(k)}
-    return assess(answers, start_source=row.get("start_source"), lang=row.get("lang"), phrasebook=pb)
+def row_request(row: Mapping[str, Any]) -> Request:
+    """The assessor's view of an input line: the note and follow-up replies are read with the reason."""
+    why = " ".join(row[k] for k in ("note", "why", "followup") if row.get(k))
+    return Request(how=row.get("how") or "", why=why, choice=row.get("choice"), source=row.get("start_source"))
+
+
+def assess_row(row: Mapping[str, Any], assessor: Assessor) -> Assessment:
+    """Assess one input line."""
+    return assessor.assess(row_request(row))
 
 
 def output_line(row: Mapping[str, Any], a: Assessment) -> str:
     values = {"id": row.get("id"), "tie": a.tie, "generic": a.generic, "pitch": a.pitch, "creepy": a.creepy,
-              "vague": a.vague, "action": a.action, "reason": a.reason, "summary": a.summary}
+              "vague": a.vague, "action": a.action, "reason": a.reason, "summary": a.summary,
+              "followup": a.followup, "evidence": [f"{e.tag}: {e.text}" for e in a.evidence]}
     return json.dumps({k: values[k] for k in OUTPUT_KEYS}, ensure_ascii=False)
 
 
@@ -97,7 +105,7 @@ class Scores:
         return sum(g == p for g, p in pairs) / len(pairs) if pairs else 0.0
 
 
-def score(rows: Iterable[tuple[int, Mapping[str, Any]]], pb: Phrasebook, name: str = "input") -> Scores:
+def score(rows: Iterable[tuple[int, Mapping[str, Any]]], assessor: Assessor, name: str = "input") -> Scores:
     """Assess each labelled row and count agreements; raise InputError on a row without its labels."""
     scores = Scores()
     for number, row in rows:
@@ -107,7 +115,7 @@ def score(rows: Iterable[tuple[int, Mapping[str, Any]]], pb: Phrasebook, name: s
         for label, values in CLASSES.items():
             if row.get(label) not in values:
                 raise InputError(f"{name}, line {number}: label {label!r} must be one of {', '.join(values)}")
-        scores.add(row, assess_row(row, pb))
+        scores.add(row, assess_row(row, assessor))
     return scores
 
 
@@ -147,8 +155,8 @@ def main(argv: Sequence[str], stdin: IO[str], stdout: IO[str], *, stderr: IO[str
         print(f"assess: prompts folder not found: {prompts}", file=stderr)
         return 2
     try:
-        pb = read_phrasebook(phrase_list_dirs(Path(prompts) if prompts else None))
-    except PhrasebookError as exc:
+        assessor = read_assessor(Path(prompts) if prompts else None)
+    except (LexiconError, ModelError) as exc:
         print(f"assess: {exc}", file=stderr)
         return 2
     try:
@@ -161,12 +169,12 @@ def main(argv: Sequence[str], stdin: IO[str], stdout: IO[str], *, stderr: IO[str
                 return 2
             rows = list(read_requests(text.splitlines(), str(path)))
             started = time.perf_counter()
-            scores = score(rows, pb, str(path))
+            scores = score(rows, assessor, str(path))
             elapsed = time.perf_counter() - started
             stdout.write("\n".join(report(scores, elapsed)) + "\n")
         else:
             for _, row in read_requests(stdin):
-                stdout.write(output_line(row, assess_row(row, pb)) + "\n")
+                stdout.write(output_line(row, assess_row(row, assessor)) + "\n")
     except InputError as exc:
         print(f"assess: {exc}", file=stderr)
         return 2

@@ -11,7 +11,8 @@ from bot.core.vocabulary import is_open
 
 # Tried in turn until the card fits Telegram's 4096-character limit.
 SHRINK_STEPS = (None, 800, 400, 200, 100, 50)
-FLAG_TAGS = {"generic": "template note", "pitch": "sales pitch", "creepy": "tracking", "vague": "vague"}
+FLAG_TAGS = {"pitch": "sales_pitch", "creepy": "tracking", "generic": "template_note", "vague": "vague"}
+EVIDENCE_LINES = 2
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,12 @@ def shown_answers(questions: tuple[Question, ...], answers: Mapping[str, Mapping
 
 
 def suggestion_values(a: Assessment) -> dict:
-    """The assessment's lines for the card: summary, suggested action and why, tags, evidence, source mismatch."""
-    flags = [flag for flag in FLAG_TAGS if getattr(a, flag)]
-    evidence = [{"tag": FLAG_TAGS[s.flag], "phrase": shorten(s.phrase, 60)} for s in a.signals if s.flag in FLAG_TAGS]
+    """The assessment's lines for the card: summary, suggested action and why, short tags, at most two lines of
+    evidence (quoted from the answers), a source mismatch, and which assessor spoke."""
     return {"summary": a.summary, "action": a.action, "reason": a.reason, "tie": a.tie,
-            "tags": [FLAG_TAGS[f].replace(" ", "_") for f in flags] + [f"{a.tie}_tie"],
-            "evidence": evidence[:4], "mismatch": a.source_mismatch}
+            "tags": [FLAG_TAGS[f] for f in FLAG_TAGS if getattr(a, f)] + [f"{a.tie}_tie"],
+            "evidence": [{"tag": e.tag, "phrase": shorten(e.text, 60)} for e in a.evidence[:EVIDENCE_LINES]],
+            "mismatch": a.source_mismatch, "assessor": a.assessor}
 
 
 def card_values(facts: CardFacts, labels: Mapping, tz: tzinfo, limit: int | None = None) -> dict:

@@ -37,6 +37,7 @@ class SummaryFacts:
     auto_declined: tuple[int, int]  # this week, the week before
     raids: tuple[int, int]
     raid_requests: int
+    suggestions_matched: tuple[int, int] = (0, 0)  # reviewer decisions that matched an accept/decline suggestion
 
 
 def _metric(value: float | None, before: float | None, show=str) -> dict:
@@ -98,6 +99,8 @@ def summary_values(f: SummaryFacts, caps: tuple[int, int, int] = SHRINK[0]) -> d
         "auto_declined": _shown_if_any(*f.auto_declined),
         "raids": _shown_if_any(*f.raids),
         "raid_requests": f.raid_requests,
+        "suggestions": {"matched": f.suggestions_matched[0], "of": f.suggestions_matched[1]}
+        if f.suggestions_matched[1] else None,
     }
 
 

@@ -10,8 +10,8 @@ from bot.core.card import CardFacts, fit_card, pending_values
 from bot.core.questionnaire import REASON, answer_for
 from bot.core.vocabulary import is_open
 from bot.flow import raids
+from bot.flow.assessments import assessment_for
 from bot.flow.deps import Deps
-from bot.flow.suggest import assessment_for
 from bot.telegram.keyboards import decision_keyboard, pending_keyboard
 from bot.telegram.outbox import edit
 from db.answers import list_answers

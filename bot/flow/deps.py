@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from bot.core.assess import Phrasebook
+from bot.core.assess import Assessor
 from bot.flow.locks import KeyedLocks
+from bot.llm_assessor import LlmAssessor
 from bot.prompt_files import PromptFiles
 from bot.settings import Settings
 
@@ -24,9 +25,10 @@ class Deps:
     settings: Settings
     db: Database
     prompts: PromptFiles
-    phrasebook: Phrasebook
+    assessor: Assessor
     clock: Callable[[], datetime] = utc_now
     card_locks: KeyedLocks = field(default_factory=KeyedLocks)
+    llm: LlmAssessor | None = None  # ASSESS_MODEL: a language model asked first, the local model as fallback
 
     def now(self) -> datetime:
         """The current time (UTC)."""

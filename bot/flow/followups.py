@@ -4,31 +4,33 @@ from collections.abc import Mapping
 
 from telegram import Bot
 
-from bot.core.assess import followup_question
+from bot.core.assess.followup import ABOUT_HOW
+from bot.core.questionnaire import HOW_FOUND, REASON
 from bot.core.vocabulary import is_open
+from bot.flow.assessments import ensure_assessed
 from bot.flow.cards import refresh_card
 from bot.flow.deps import Deps
 from bot.flow.requester import message_requester, render_for
-from bot.flow.suggest import assessment_for
 from db.events import insert_event
 from db.followups import answer_followup, count_followups, get_open_followup, insert_followup
 from db.requests import get_request
 
 
 async def follow_up_once(deps: Deps, bot: Bot, request: Mapping) -> bool:
-    """After the last answer, ask one follow-up if the answers are vague or a template (never twice, never
-    for a pitch or tracking); True if one is now waiting for its answer."""
+    """After the last answer, ask the one follow-up whose reply could change the suggestion, for what is missing
+    (never twice, never for a pitch or tracking); True if one is now waiting for its answer."""
     if get_open_followup(deps.db, request["id"]):
         return True
     if count_followups(deps.db, request["id"], "auto") or request.get("unreachable") or request.get("taken_over_at"):
         return False
-    which = followup_question(assessment_for(deps, request))
+    which = (await ensure_assessed(deps, request)).followup
     if which is None:
         return False
     text = render_for(deps, request, f"requester/followup_{which}.html.j2")
     if not await message_requester(deps, bot, request, text):
         return False
-    insert_followup(deps.db, request["id"], "auto", text, asked_by=None, now=deps.now())
+    insert_followup(deps.db, request["id"], "auto", text, asked_by=None, now=deps.now(),
+                    topic=HOW_FOUND if which in ABOUT_HOW else REASON)
     insert_event(deps.db, "followup_asked", deps.now(), request_id=request["id"], user_id=request["user_id"],
                  detail=which)
     return True

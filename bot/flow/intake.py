@@ -6,12 +6,12 @@ from telegram import Bot
 
 from bot.core.questionnaire import Step, check_answer, next_step
 from bot.core.vocabulary import KNOWN_PERSON, Decision, Kind, auto_decline_actor
+from bot.flow.assessments import auto_decline_flags, ensure_assessed
 from bot.flow.cards import deliver_card
 from bot.flow.decisions import decide
 from bot.flow.deps import Deps
 from bot.flow.followups import follow_up_once, store_followup_answer
 from bot.flow.requester import message_requester, render_for
-from bot.flow.suggest import assessment_for, auto_decline_flags
 from bot.telegram.keyboards import choices_keyboard
 from db.answers import find_answer_by_message, list_answers, replace_answer_text, set_answer
 from db.events import insert_event
@@ -117,7 +117,7 @@ async def finish(deps: Deps, bot: Bot, request: Mapping, *, thank: bool = True) 
     (or, with AUTO_DECLINE, decline a pitch or tracking silently)."""
     if mark_answered(deps.db, request["id"], deps.now()):
         insert_event(deps.db, "answered", deps.now(), request_id=request["id"], user_id=request["user_id"])
-        flags = auto_decline_flags(deps, assessment_for(deps, get_request(deps.db, request["id"])))
+        flags = auto_decline_flags(deps, await ensure_assessed(deps, get_request(deps.db, request["id"])))
         if flags:
             await decide(deps, bot, request["id"], Decision.DECLINE, auto_decline_actor(flags), silent=True,
                          card=False)

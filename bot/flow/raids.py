@@ -7,8 +7,8 @@ from telegram.error import TelegramError
 
 from bot.core.text import full_name, shorten
 from bot.core.vocabulary import is_open
+from bot.flow.assessments import assessment_for
 from bot.flow.deps import Deps
-from bot.flow.suggest import assessment_for
 from bot.telegram.keyboards import batch_keyboard
 from db.events import insert_event
 from db.raids import count_recent_requests, discard_batch, hold_card, insert_batch, list_held, set_batch_message

@@ -14,6 +14,7 @@ from bot.flow.deps import Deps
 from bot.telegram.keyboards import pending_keyboard
 from bot.telegram.retry import at_most_once
 from db.events import insert_event
+from db.learning import count_matching_suggestions
 from db.raids import count_raids
 from db.requests import count_pending
 from db.stats import (
@@ -52,6 +53,7 @@ def gather_summary(deps: Deps, window: Window, *, so_far: bool) -> SummaryFacts:
         auto_declined=(count_events(deps.db, "auto_declined", s, e), count_events(deps.db, "auto_declined", ps, pe)),
         raids=(count_raids(deps.db, s, e)[0], count_raids(deps.db, ps, pe)[0]),
         raid_requests=count_raids(deps.db, s, e)[1],
+        suggestions_matched=count_matching_suggestions(deps.db, s, e),
     )
 
 

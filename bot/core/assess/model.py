@@ -1,0 +1,142 @@
+"""The learned assessor's weights and how they are applied: plain Python, no numpy, no scikit-learn.
+
+A model is a JSON document written by `python -m bot train` (bot/cli/train.py): a vocabulary of features, and for
+each output (generic, pitch, creepy, vague and accept: yes/no; tie: strong/weak against none) one linear model per
+class with int8 weights, a bias, and calibration (Platt scaling for yes/no, a temperature for the tie). A
+request's score for a class is the sum of the weights of its features, each block scaled to unit length
+(bot/core/assess/features.py), plus the bias.
+"""
+
+from __future__ import annotations
+
+import base64
+import heapq
+import math
+from array import array
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.core.assess.features import scale
+
+FORMAT = 1
+FLAGS = ("generic", "pitch", "creepy", "vague")
+
+
+class ModelError(ValueError):
+    """A model file that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """How much one feature pushed one class."""
+
+    feature: str  # "block|feature"
+    weight: float
+
+
+class Model:
+    """Weights for every output, and the vocabulary they are indexed by.
+
+    Weights are kept per feature, as a tuple with one int8 value per linear model, so that reading a request's
+    features touches each feature once (memory, not arithmetic, is what costs in Python).
+    """
+
+    def __init__(self, data: Mapping) -> None:
+        if data.get("format") != FORMAT:
+            raise ModelError(f"model format {data.get('format')!r} is not {FORMAT}; run `python -m bot train`")
+        self.version: str = data["version"]
+        self.meta: dict = {k: v for k, v in data.items() if k not in ("vocab", "outputs")}
+        self.features: list[str] = list(data["vocab"])
+        # One dictionary per block, so that looking a feature up needs no "block|feature" string.
+        self.vocab: dict[str, dict[str, int]] = {}
+        for i, feature in enumerate(self.features):
+            block, _, item = feature.partition("|")
+            self.vocab.setdefault(block, {})[item] = i
+        self.outputs: dict[str, dict] = {}
+        self.linears: list[tuple[str, str]] = []  # (output, class) in column order
+        self.units: list[float] = []
+        self.biases: list[float] = []
+        columns = []
+        for name, spec in data["outputs"].items():
+            self.outputs[name] = {k: v for k, v in spec.items() if k != "classes"}
+            self.outputs[name]["classes"] = list(spec["classes"])
+            for cls, part in spec["classes"].items():
+                weights = array("b", base64.b64decode(part["weights"]))
+                if len(weights) != len(self.features):
+                    raise ModelError(f"model output {name}/{cls} has {len(weights)} weights for "
+                                     f"{len(self.features)} features")
+                self.linears.append((name, cls))
+                self.units.append(part["unit"])
+                self.biases.append(part["bias"])
+                columns.append(weights)
+        self.column = {linear: k for k, linear in enumerate(self.linears)}
+        self.rows: list[tuple[int, ...]] = list(zip(*columns, strict=True)) if columns else []
+
+    def indexes(self, blocks: Mapping[str, list[str]]) -> list[tuple[list[int], float]]:
+        """For each block: the vocabulary indexes of its features and the block's scale."""
+        found = []
+        for block, items in blocks.items():
+            get = self.vocab.get(block, {}).get
+            idx = [i for i in map(get, items) if i is not None]
+            found.append((idx, scale(len(items), block)))
+        return found
+
+    def all_scores(self, found: list[tuple[list[int], float]]) -> dict[tuple[str, str], float]:
+        """The linear score of every (output, class), computed in one pass over the request's features."""
+        totals = [0.0] * len(self.linears)
+        row = self.rows.__getitem__
+        for idx, block_scale in found:
+            if idx:
+                for k, column in enumerate(zip(*map(row, idx), strict=True)):
+                    totals[k] += sum(column) * block_scale
+        return {linear: totals[k] * self.units[k] + self.biases[k] for k, linear in enumerate(self.linears)}
+
+    def raw_scores(self, output: str, found: list[tuple[list[int], float]],
+                   scores: Mapping[tuple[str, str], float] | None = None) -> dict[str, float]:
+        """The linear score of each class of an output (`scores`: all_scores() already computed)."""
+        scores = self.all_scores(found) if scores is None else scores
+        return {cls: scores[(output, cls)] for cls in self.outputs[output]["classes"]}
+
+    def probabilities(self, output: str, found: list[tuple[list[int], float]],
+                      scores: Mapping[tuple[str, str], float] | None = None) -> dict[str, float]:
+        """Calibrated probabilities of each class (for yes/no outputs: {"yes": p})."""
+        spec = self.outputs[output]
+        raw = self.raw_scores(output, found, scores)
+        if spec["kind"] == "binary":
+            a, b = spec["platt"]
+            return {"yes": _sigmoid(a * raw["yes"] + b)}
+        t = spec.get("temperature", 1.0)
+        raw = {**raw, spec["reference"]: 0.0}
+        top = max(raw.values())
+        exp = {cls: math.exp((s - top) / t) for cls, s in raw.items()}
+        total = sum(exp.values())
+        return {cls: v / total for cls, v in exp.items()}
+
+    def contributions(self, output: str, cls: str, found: list[tuple[list[int], float]],
+                      limit: int = 5, blocks: int = 0) -> list[Contribution]:
+        """The features that pushed `cls` of `output` up the most, strongest first (among the last `blocks`
+        blocks only, when given: the ones that can be put in words)."""
+        spec = self.outputs[output]
+        # The reference class of a multi-class output has no weights: what pushes it up is what pushes the
+        # other classes down.
+        sign = -1 if cls == spec.get("reference") else 1
+        k = self.column[(output, cls if sign == 1 else sorted(spec["classes"])[-1])]
+        rows, unit = self.rows, self.units[k]
+        pushed = ((sign * rows[i][k] * block_scale, i) for idx, block_scale in (found[-blocks:] if blocks else found)
+                  for i in idx if sign * rows[i][k] > 0)
+        return [Contribution(self.features[i], w * unit) for w, i in heapq.nlargest(limit, pushed)]
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def encode_weights(values: list[float]) -> tuple[str, float]:
+    """Quantise weights to int8 (one step = the largest |weight| / 127) and base64 them; also the step."""
+    largest = max((abs(v) for v in values), default=0.0)
+    unit = largest / 127 if largest else 1.0
+    quantised = array("b", (max(-127, min(127, round(v / unit))) for v in values))
+    return base64.b64encode(quantised.tobytes()).decode("ascii"), unit
