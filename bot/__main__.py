@@ -31,8 +31,14 @@ def run_bot() -> int:
         return 2
     configure_logging(settings.token)
     from bot.app import ALLOWED_UPDATES, build_application
+    from db.connection import DatabaseFileError
 
-    app = build_application(settings)
+    try:
+        app = build_application(settings)
+    except DatabaseFileError as exc:
+        print(f"doorman: DATABASE_PATH: {exc}. Restore it from a backup, or set DATABASE_PATH to a new file"
+              " (the file was not changed)", file=sys.stderr)
+        return 2
     app.run_polling(allowed_updates=ALLOWED_UPDATES)
     return 0
 

@@ -79,12 +79,14 @@ def build_application(
     # Long polling has its own retry loop in PTB; every other call retries transient failures itself.
     builder = builder.request(RetryingRequest(retries=retries, backoff=backoff, connection_pool_size=64, **http))
     builder = builder.get_updates_request(HTTPXRequest(read_timeout=30.0, **http))
-    builder = builder.concurrent_updates(PerSenderProcessor())
+    processor = PerSenderProcessor()
+    builder = builder.concurrent_updates(processor)
     if isinstance(rate_limiter, AIORateLimiter):
         builder = builder.rate_limiter(rate_limiter)
     elif rate_limiter:
         builder = builder.rate_limiter(telegram_rate_limiter())
     app = builder.build()
+    processor.rerun = app.process_update
     app.bot_data[DEPS_KEY] = deps
     # Order matters: the duplicate-update guard wraps everything; reviewer commands and buttons come before the
     # requester door, whose message handler accepts any private text; errors are logged last.

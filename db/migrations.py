@@ -249,3 +249,10 @@ def m015_create_assessments(db: Database) -> None:
         foreign_keys=[("request_id", "requests", "id")],
     )
     db["followups"].add_column("topic", str)  # how_found | reason | null (a reviewer's own question)
+
+
+@migrations()
+def m016_add_card_redraw(db: Database) -> None:
+    """A card whose redraw did not go through (Telegram refused or timed out) is redrawn by the minute sweep."""
+    db["requests"].add_column("card_redraw", int, not_null_default=0)
+    db["requests"].create_index(["card_redraw"])

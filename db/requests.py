@@ -230,3 +230,13 @@ def list_open_in_private_chat(db: Database, chat_id: int) -> list[dict]:
     """Open requests answered in this private chat with the bot (not business chats)."""
     return list(db.query("select * from requests where reply_chat_id = ? and status in " + OPEN +
                          " and business_connection_id is null order by id", [chat_id]))
+
+
+def set_card_redraw(db: Database, request_id: int, due: bool) -> None:
+    """Mark a sent card as needing a redraw (before trying), or as up to date (after it worked)."""
+    db.execute("update requests set card_redraw = ? where id = ?", [int(due), request_id])
+
+
+def list_cards_to_redraw(db: Database) -> list[dict]:
+    """Requests whose sent card still waits for a redraw that failed."""
+    return list(db.query("select * from requests where card_redraw = 1 and card_message_id is not null order by id"))

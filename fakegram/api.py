@@ -86,6 +86,7 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
         self._limits: dict | None = None
         self._windows: dict[tuple, deque] = {}
         self._poll_generation = 0
+        self._in_flight = 0
 
     # -- wire ---------------------------------------------------------------------------------
 
@@ -144,13 +145,31 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
     def handle(self, path: str, content_type: str, body: bytes, query: str = "",
                stop: threading.Event | None = None) -> Reply:
         """Answer one request, blocking the calling thread during a long poll."""
-        pending = self.begin(path, content_type, body, query)
-        if isinstance(pending, Reply):
-            return pending
-        with self._cond:
-            while (remaining := self._wait_time(pending)) and not (stop and stop.is_set()):
-                self._cond.wait(remaining)
-        return self.finish(pending)
+        counted = not path.rstrip("/").lower().endswith("/getupdates")  # a long poll is never "in flight"
+        with self.lock:
+            self._in_flight += counted
+        try:
+            pending = self.begin(path, content_type, body, query)
+            if isinstance(pending, Reply):
+                return pending
+            with self._cond:
+                while (remaining := self._wait_time(pending)) and not (stop and stop.is_set()):
+                    self._cond.wait(remaining)
+            return self.finish(pending)
+        finally:
+            with self.lock:
+                self._in_flight -= counted
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Block until no request but long polls is being answered: for a test that must know every call a
+        stopped process had sent has been recorded."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if not self._in_flight:
+                    return
+            time.sleep(0.01)
+        raise TimeoutError("the fake Bot API stayed busy")
 
     async def handle_async(self, path: str, content_type: str, body: bytes, query: str = "") -> Reply:
         """Answer one request, awaiting (not blocking) during a long poll."""

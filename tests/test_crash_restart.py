@@ -69,9 +69,12 @@ def test_kill_9_at_random_points_loses_nothing(fake_api, tmp_path, capsys):
                 person.act()
                 if kills < KILLS and rng.random() < 0.06:
                     time.sleep(rng.uniform(0, 0.03))  # land inside the processing of that update
-                    kill_marks.append(len(fake_api.calls))
                     bot.send_signal(signal.SIGKILL)
                     outputs.append(stop_bot(bot))
+                    # A call the dead process had already sent is still answered (and recorded) by the fake:
+                    # the mark goes after it, so that "before the mark" means "sent by the killed process".
+                    fake_api.wait_idle()
+                    kill_marks.append(len(fake_api.calls))
                     kills += 1
                     started_at = len(fake_api.calls)
                     bot = start_bot(server.base_url, db_path, tmp_path)

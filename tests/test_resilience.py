@@ -4,6 +4,7 @@ import asyncio
 import random
 from dataclasses import replace
 
+from helpers.flows import answer_all
 from helpers.world import OWNER, Driver
 from telegram.ext import AIORateLimiter
 
@@ -101,3 +102,23 @@ async def test_the_shipped_rate_limiter_stays_inside_telegrams_window(settings, 
     assert fake_api.too_many_requests == 0
     assert len([c for c in fake_api.calls if c.method == "sendMessage" and c.ok]) == len(people)
     await app.shutdown()
+
+
+async def test_a_card_redraw_that_fails_during_a_decision_is_redone_by_the_sweep(driver, fake_api, db, stranger,
+                                                                                 reviewer):
+    await driver.send(stranger, "/start")
+    await answer_all(driver, stranger)
+    card = driver.card(OWNER)
+    fake_api.fail_next("editMessageText", error_code=500, times=10)  # outlasts the request-level retries
+    await driver.press(reviewer, OWNER, card["message_id"], driver.button(card, "v1:accept:"))
+    [request] = db.query("select * from requests")
+    assert request["status"] == "accepted" and request["card_redraw"] == 1
+    assert "Accepted" not in fake_api.sent_to(OWNER)[-1]["text"], "Telegram refused the redraw"
+    fake_api.reset_calls()
+    with fake_api.lock:
+        fake_api._fail_rules.clear()
+    assert (await run_upkeep(deps_of(driver.app), driver.app.bot))["cards"] == 1
+    redrawn = [m for m in fake_api.sent_to(OWNER) if m["message_id"] == card["message_id"]][0]
+    assert "Accepted" in redrawn["text"] and redrawn["edited"]
+    assert db.execute("select card_redraw from requests").fetchone()[0] == 0
+    assert (await run_upkeep(deps_of(driver.app), driver.app.bot))["cards"] == 0, "redrawn once"

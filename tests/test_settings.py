@@ -85,3 +85,20 @@ def test_weekly_summary_day_and_time():
 def test_bad_summary_settings_name_the_variable(env, variable):
     with pytest.raises(SettingsError, match=variable):
         load_settings(env, dotenv=None)
+
+
+@pytest.mark.parametrize("content", [b"this is not a database at all\n" * 20,
+                                     b"SQLite format 3\x00" + b"\xff" * 4000])
+def test_a_broken_database_file_stops_start_up_with_one_line_and_is_left_alone(content, tmp_path):
+    broken = tmp_path / "doorman.db"
+    broken.write_bytes(content)
+    env = {"TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJ_klmnop-qrs", "OWNER_ID": "1", "DATABASE_PATH": str(broken),
+           "TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot"}
+    result = subprocess.run([sys.executable, "-m", "bot"], env={"PATH": "/usr/bin:/bin", **env}, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "DATABASE_PATH" in lines[0] and str(broken) in lines[0], result.stderr
+    assert "backup" in lines[0] and "Traceback" not in result.stderr
+    assert broken.read_bytes() == content, "the file is left exactly as it was"
+    assert not (tmp_path / "doorman.db-wal").exists()

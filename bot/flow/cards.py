@@ -4,7 +4,7 @@ import logging
 from collections.abc import Mapping
 
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.core.card import CardFacts, fit_card, pending_values
 from bot.core.questionnaire import REASON, answer_for
@@ -23,11 +23,13 @@ from db.requests import (
     count_pending,
     forget_card,
     get_request,
+    list_cards_to_redraw,
     list_due_cards,
     list_earlier_requests,
     list_pending,
     mark_card_attempt,
     set_card,
+    set_card_redraw,
 )
 from db.time import parse_stamp
 
@@ -79,9 +81,17 @@ async def _deliver_card(deps: Deps, bot: Bot, request_id: int, force: bool) -> N
     can_ask = not (request["unreachable"] or request["taken_over_at"] or get_open_followup(deps.db, request_id))
     markup = (decision_keyboard(request_id, request["kind"], deps.prompts.labels, can_ask=can_ask)
               if is_open(request["status"]) else None)
-    if request["card_message_id"] and await edit(bot, request["card_chat_id"], request["card_message_id"], text,
-                                                 reply_markup=markup):
-        return
+    if request["card_message_id"]:
+        # Marked first: if Telegram refuses or times out, the minute sweep redraws the card.
+        set_card_redraw(deps.db, request_id, True)
+        try:
+            edited = await edit(bot, request["card_chat_id"], request["card_message_id"], text, reply_markup=markup)
+        except TelegramError as exc:
+            log.warning("could not redraw the card of request %s (the sweep will try again): %s", request_id, exc)
+            return
+        set_card_redraw(deps.db, request_id, False)
+        if edited:
+            return
     if not request["card_message_id"]:
         mark_card_attempt(deps.db, request_id, deps.now())
     try:
@@ -112,8 +122,9 @@ async def resurface_card(deps: Deps, bot: Bot, request_id: int) -> None:
 
 
 async def resend_due_cards(deps: Deps, bot: Bot) -> int:
-    """Send every card that was due but never sent (e.g. the bot stopped after the last answer)."""
-    due = list_due_cards(deps.db)
+    """Send every card that was due but never sent (e.g. the bot stopped after the last answer), and redraw
+    those whose last redraw failed."""
+    due = list_due_cards(deps.db) + list_cards_to_redraw(deps.db)
     for request in due:
         await deliver_card(deps, bot, request["id"])
     return len(due)

@@ -18,7 +18,7 @@ async def skip_seen_update(update: Update, context: DoormanContext) -> None:
 
 async def remember_update(update: Update, context: DoormanContext) -> None:
     """Record the update id once every handler group has seen it."""
-    mark_handled(context.deps, update.update_id)
+    await mark_handled(context.deps, update.update_id)
 
 
 def register(app: Application) -> None:

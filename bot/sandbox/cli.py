@@ -16,6 +16,7 @@ from bot.logs import configure_logging
 from bot.sandbox.web import SandboxWeb
 from bot.sandbox.world import BOT_USERNAME, OWNER_ID, TOKEN, World
 from bot.settings import Settings, SettingsError, load_settings
+from db.connection import DatabaseFileError
 from fakegram.api import FakeBotAPI
 from fakegram.server import FakeServer
 
@@ -79,7 +80,11 @@ def run(settings: Settings, port: int | None, open_browser: bool = False) -> int
         print(f"doorman sandbox: cannot listen on {HOST}:{port}: {exc.strerror}", file=sys.stderr)
         return 2
     try:
-        app = build_application(dataclasses.replace(settings, base_url=server.base_url))
+        try:
+            app = build_application(dataclasses.replace(settings, base_url=server.base_url))
+        except DatabaseFileError as exc:
+            print(f"doorman sandbox: --db: {exc} (the file was not changed)", file=sys.stderr)
+            return 2
         url = f"http://{HOST}:{server.port}/"
         print(f"doorman sandbox: {url} (Ctrl-C to stop)", flush=True)
         if open_browser and _has_display():

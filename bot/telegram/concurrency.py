@@ -1,11 +1,19 @@
-"""Updates run concurrently, except that updates from the same person run in the order they arrived."""
+"""Updates run concurrently, except that updates from the same person run in the order they arrived; an update
+that failed because the database was busy is run again, later, before that person's next update."""
 
 import asyncio
-from collections.abc import Awaitable
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+# Waits between attempts at an update the database refused (locked by another process, e.g. a backup or a
+# sqlite-utils session): about a minute in the first attempts, then every 30 s for as long as it takes.
+RETRY_DELAYS = (0.25, 0.5, 1, 2, 4, 8, 15, 30)
 
 
 def ordering_key(update: object) -> int | None:
@@ -18,28 +26,48 @@ def ordering_key(update: object) -> int | None:
 
 
 class PerSenderProcessor(BaseUpdateProcessor):
-    """A slow Bot API call for one requester never blocks another; one requester's answers stay in order."""
+    """A slow Bot API call for one requester never blocks another; one requester's answers stay in order; an
+    update the database refused is retried in place (its sender's later updates wait, nobody else does)."""
 
-    def __init__(self, max_concurrent_updates: int = 256):
+    def __init__(self, max_concurrent_updates: int = 256, delays: tuple[float, ...] = RETRY_DELAYS):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self._retry: set[int] = set()
+        self.delays = delays
+        self.rerun: Callable[[object], Awaitable[None]] | None = None  # Application.process_update, set at build
+
+    def retry_later(self, update: Update) -> None:
+        """Mark an update to be run again after a pause (called by the error handler)."""
+        self._retry.add(update.update_id)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update's handlers once every earlier update from the same sender is done."""
         key = ordering_key(update)
         if key is None:
-            await coroutine
+            await self._run(update, coroutine)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock:
-                await coroutine
+                await self._run(update, coroutine)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
                 del self._waiting[key], self._locks[key]
+
+    async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await coroutine
+        attempt = 0
+        while isinstance(update, Update) and update.update_id in self._retry and self.rerun is not None:
+            self._retry.discard(update.update_id)
+            delay = self.delays[min(attempt, len(self.delays) - 1)]
+            attempt += 1
+            log.warning("update %s: the database is busy; trying again in %s s (attempt %d)", update.update_id,
+                        delay, attempt + 1)
+            await asyncio.sleep(delay)
+            await self.rerun(update)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
