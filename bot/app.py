@@ -10,7 +10,7 @@ import httpx
 from sqlite_utils import Database
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.core.assess import Assessor
@@ -22,7 +22,7 @@ from bot.llm_assessor import LlmAssessor
 from bot.prompt_files import PromptFiles, read_assessor
 from bot.settings import Settings
 from bot.telegram.concurrency import PerSenderProcessor
-from bot.telegram.ratelimit import telegram_rate_limiter
+from bot.telegram.ratelimit import PacedRateLimiter
 from bot.telegram.retry import RetryingRequest
 from db import open_db
 
@@ -60,7 +60,7 @@ def build_application(
     db: Database | None = None,
     clock: Callable[[], datetime] = utc_now,
     transport: httpx.AsyncBaseTransport | None = None,
-    rate_limiter: bool | AIORateLimiter = True,
+    rate_limiter: bool | BaseRateLimiter = True,
     retries: int = 3,
     backoff: float = 0.5,
 ) -> Application:
@@ -81,10 +81,10 @@ def build_application(
     builder = builder.get_updates_request(HTTPXRequest(read_timeout=30.0, **http))
     processor = PerSenderProcessor()
     builder = builder.concurrent_updates(processor)
-    if isinstance(rate_limiter, AIORateLimiter):
+    if isinstance(rate_limiter, BaseRateLimiter):
         builder = builder.rate_limiter(rate_limiter)
     elif rate_limiter:
-        builder = builder.rate_limiter(telegram_rate_limiter())
+        builder = builder.rate_limiter(PacedRateLimiter())
     app = builder.build()
     processor.rerun = app.process_update
     app.bot_data[DEPS_KEY] = deps

@@ -6,11 +6,11 @@ from dataclasses import replace
 
 from helpers.flows import answer_all
 from helpers.world import OWNER, Driver
-from telegram.ext import AIORateLimiter
 
 from bot.app import build_application
 from bot.flow.upkeep import run_upkeep
 from bot.jobs import deps_of
+from bot.telegram.ratelimit import PacedRateLimiter
 from db.answers import list_answers
 
 PEOPLE = 200
@@ -53,7 +53,8 @@ async def test_two_hundred_conversations_at_a_twenty_percent_fault_rate(settings
     # about faults, so one card each (raid mode has its own tests).
     settings = replace(settings, raid_threshold=PEOPLE)
     app = build_application(settings, db=db, clock=clock, transport=fake_api.transport, retries=5, backoff=0.01,
-                            rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=5))
+                            rate_limiter=PacedRateLimiter(per_second=1e6, chat_interval=0, group_per_minute=10**6,
+                                                         max_retries=5))
     await app.initialize()
     driver = Driver(app, fake_api)
     people = [fake_api.user(20_000 + i, f"P{i:03d}") for i in range(PEOPLE)]

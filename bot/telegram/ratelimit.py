@@ -1,17 +1,156 @@
-"""Outgoing calls kept inside Telegram's limits."""
+"""Outgoing messages paced to stay inside Telegram's limits, instead of bursting and waiting out 429s.
 
-from telegram.ext import AIORateLimiter
+Telegram allows a bot about 30 messages a second overall, one a second per chat and 20 a minute per group. The
+limiter spaces the actual sends: each message takes the next free slot that respects all three, so a queue of
+thousands drains at a steady 29.5 a second. After a 429 everything pauses for the `retry_after` Telegram gives,
+then resumes at the same pace: waiting calls are never released together. Slots are measured from when a send
+really starts, so a late event loop (a busy CPU) never causes a catch-up burst.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+# Calls that put a message in a chat; everything else (answering a button, approving a join request, polling)
+# is not paced, but still waits out a 429 pause.
+PACED_PREFIXES = ("send", "edit", "copy", "forward")
+SCAN = 500  # waiting calls looked at per slot for one whose chat may receive a message now
 
 
-def telegram_rate_limiter() -> AIORateLimiter:
-    """AIORateLimiter shaped to Telegram's sliding windows: ~30 messages/s overall, 20/min per group.
+def retry_seconds(error: RetryAfter) -> float:
+    """How long Telegram asked us to wait."""
+    value = error.retry_after
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
-    AIORateLimiter is a leaky bucket: with capacity C and period T it lets C + C/T * W calls through in any
-    window W, so the obvious (30, 1 s) allows 60 in the first second and earns 429s. A bucket of one, refilled
-    every 1/28.8 s, stays under 30 in any second with room for scheduling jitter (one stray 429 makes
-    AIORateLimiter release a bunch of waiting calls together, so the margin matters: bench/raid.py).
-    For a group, 5 per 20 s allows a burst of 5 and at most 5 + 15 = 20 in any minute. A 429 is waited out,
-    up to 10 times in a row.
-    """
-    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 28.8, group_max_rate=5,
-                          group_time_period=20, max_retries=10)
+
+class PacedRateLimiter(BaseRateLimiter):
+    """A rate limiter (PTB's BaseRateLimiter) that paces sends to ≤ `per_second` overall, one per
+    `chat_interval` seconds per chat and `group_per_minute` per group, and pauses everything on a 429."""
+
+    def __init__(self, per_second: float = 29.5, chat_interval: float = 1.0, group_per_minute: int = 20,
+                 max_retries: int = 10, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Coroutine[Any, Any, None]] = asyncio.sleep) -> None:
+        self.interval = 1.0 / per_second
+        self.chat_interval = chat_interval
+        self.group_per_minute = group_per_minute
+        self.max_retries = max_retries
+        self.clock, self.sleep = clock, sleep
+        self._next = 0.0  # the earliest moment the next paced call may start
+        self._chat_next: dict[int | str, float] = {}
+        self._group_sent: dict[int | str, deque[float]] = {}
+        self._paused_until = 0.0
+        self._queue: deque[tuple[Any, Any, asyncio.Future]] = deque()
+        self._dispatcher: asyncio.Task | None = None
+        self.too_many_requests = 0  # 429s seen (for benchmarks and logs)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Stop granting slots; calls still waiting are cancelled."""
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+        for _, _, waiter in self._queue:
+            waiter.cancel()
+        self._queue.clear()
+
+    async def process_request(self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
+                              kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
+                              rate_limit_args: int | None) -> Any:
+        """Wait for this call's slot, make it, and on a 429 pause everything and try again."""
+        chat = data.get("chat_id")
+        with contextlib.suppress(ValueError, TypeError):
+            chat = int(chat)
+        paced = chat is not None and endpoint.startswith(PACED_PREFIXES)
+        group = chat if paced and ((isinstance(chat, int) and chat < 0) or isinstance(chat, str)) else None
+        retries = rate_limit_args if isinstance(rate_limit_args, int) else self.max_retries
+        for attempt in range(retries + 1):
+            if paced:
+                await self._take_slot(chat, group)
+            else:
+                await self._wait_pause()
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                self.too_many_requests += 1
+                if attempt == retries:
+                    raise
+                wait = retry_seconds(exc) + 0.1
+                log.info("Telegram asked to slow down (%s): pausing every send for %.1f s", endpoint, wait)
+                self._paused_until = max(self._paused_until, self.clock() + wait)
+        raise AssertionError("unreachable")
+
+    async def _wait_pause(self) -> None:
+        while (left := self._paused_until - self.clock()) > 0:
+            await self.sleep(left)
+
+    def _chat_ready(self, chat: Any, group: Any) -> float:
+        """The earliest moment a call to `chat` (in `group`) may start under the per-chat and per-group limits."""
+        ready = self._chat_next.get(chat, 0.0)
+        if group is not None:
+            sent = self._group_sent.get(group)
+            if sent is not None and len(sent) >= self.group_per_minute:
+                ready = max(ready, sent[0] + 60.0)
+        return ready
+
+    async def _take_slot(self, chat: Any, group: Any) -> None:
+        """Queue for a slot; the dispatcher grants slots one at a time, first come first served among the calls
+        whose chat and group allow a send now."""
+        waiter = asyncio.get_running_loop().create_future()
+        self._queue.append((chat, group, waiter))
+        if self._dispatcher is None or self._dispatcher.done():
+            self._dispatcher = asyncio.get_running_loop().create_task(self._dispatch())
+        await waiter
+
+    async def _dispatch(self) -> None:
+        while self._queue:
+            now = self.clock()
+            gate = max(self._next, self._paused_until)
+            if gate > now:
+                await self.sleep(gate - now)
+                continue
+            chosen, soonest = None, float("inf")
+            for i, (chat, group, waiter) in enumerate(itertools.islice(self._queue, SCAN)):
+                if waiter.done():  # cancelled while waiting (e.g. shutting down)
+                    continue
+                ready = self._chat_ready(chat, group)
+                if ready <= now:
+                    chosen = i
+                    break
+                soonest = min(soonest, ready)
+            self._drop_done()
+            if chosen is None:
+                if self._queue:
+                    await self.sleep(max(soonest - now, 0.001) if soonest < float("inf") else 0.001)
+                continue
+            chat, group, waiter = self._queue[chosen]
+            del self._queue[chosen]
+            self._book(now, chat, group)
+            waiter.set_result(None)
+
+    def _drop_done(self) -> None:
+        while self._queue and self._queue[0][2].done():
+            self._queue.popleft()
+
+    def _book(self, now: float, chat: Any, group: Any) -> None:
+        self._next = now + self.interval
+        self._chat_next[chat] = now + self.chat_interval
+        if len(self._chat_next) > 10_000:  # forget chats whose pause is long over
+            self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
+        if group is not None:
+            sent = self._group_sent.setdefault(group, deque())
+            sent.append(now)
+            while sent and sent[0] <= now - 60.0:
+                sent.popleft()

@@ -29,7 +29,8 @@ class RetryingRequest(HTTPXRequest):
     Telegram gives no idempotency key: a timeout after Telegram processed a send means the retry sends it
     twice. A duplicate question or card is a far smaller harm than a lost one, so sends are retried too.
     Sends that must never arrive twice (the weekly summary) run inside `at_most_once()`.
-    RetryAfter (429) is left to AIORateLimiter, which waits exactly as long as Telegram asks.
+    RetryAfter (429) is left to the rate limiter (bot/telegram/ratelimit.py), which pauses every send for as
+    long as Telegram asks.
     """
 
     def __init__(self, *, retries: int = 3, backoff: float = 0.5, **kwargs):

@@ -1,0 +1,124 @@
+"""The paced rate limiter: sends spaced to Telegram's limits, a 429 pauses everyone, no burst afterwards — checked
+in virtual time for the rules, and against the fake Bot API enforcing Telegram's windows with a busy CPU beside."""
+
+import asyncio
+import subprocess
+import sys
+
+import pytest
+from helpers.world import TOKEN
+from telegram.error import RetryAfter
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
+
+from bot.telegram.ratelimit import PacedRateLimiter
+
+
+class VirtualTime:
+    """A clock that only moves when someone sleeps: the limiter's waits take no real time."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(0)  # let whatever was granted run at the moment it was granted
+        self.now += max(seconds, 0.0)
+
+
+def limiter_in(virtual: VirtualTime, **kwargs) -> PacedRateLimiter:
+    return PacedRateLimiter(clock=virtual.clock, sleep=virtual.sleep, **kwargs)
+
+
+async def send_all(limiter: PacedRateLimiter, virtual: VirtualTime, chats: list[int]) -> list[tuple[float, int]]:
+    """Push one send per entry of `chats` through the limiter at once; return (moment, chat) of each send."""
+    sent = []
+
+    async def send(chat: int) -> bool:
+        sent.append((virtual.now, chat))
+        return True
+
+    await asyncio.gather(*(limiter.process_request(send, (c,), {}, "sendMessage", {"chat_id": c}, None)
+                           for c in chats))
+    return sent
+
+
+def most_in_window(moments: list[float], window: float) -> int:
+    moments = sorted(moments)
+    return max((sum(1 for m in moments if t <= m < t + window) for t in moments), default=0)
+
+
+async def test_sends_are_spaced_overall_per_chat_and_per_group():
+    virtual = VirtualTime()
+    limiter = limiter_in(virtual)
+    chats = list(range(1, 301)) + [1000] * 5 + [-100123] * 30
+    sent = await send_all(limiter, virtual, chats)
+    assert len(sent) == len(chats)
+    moments = [t for t, _ in sent]
+    assert most_in_window(moments, 1.0) <= 30
+    assert all(b - a >= 1 / 29.5 - 1e-9 for a, b in zip(sorted(moments), sorted(moments)[1:], strict=False))
+    assert most_in_window([t for t, c in sent if c == 1000], 1.0) == 1, "one a second to a chat"
+    assert most_in_window([t for t, c in sent if c == -100123], 60.0) == 20, "twenty a minute to a group"
+    # Calls for a chat that must wait do not hold up the rest: 300 private chats go at full pace.
+    private = sorted(t for t, c in sent if 0 < c <= 300)
+    assert private[-1] - private[0] < 300 / 29.5 + 3
+
+
+async def test_a_429_pauses_every_send_and_the_queue_resumes_at_the_same_pace():
+    virtual = VirtualTime()
+    limiter = limiter_in(virtual)
+    sent, failed = [], []
+
+    async def send(chat: int) -> bool:
+        if chat == 5 and not failed:
+            failed.append(virtual.now)
+            raise RetryAfter(3)
+        sent.append((virtual.now, chat))
+        return True
+
+    await asyncio.gather(*(limiter.process_request(send, (c,), {}, "sendMessage", {"chat_id": c}, None)
+                           for c in range(1, 101)))
+    assert limiter.too_many_requests == 1 and len(sent) == 100
+    after = sorted(t for t, _ in sent if t > failed[0])
+    assert after[0] >= failed[0] + 3, "nothing went out during the pause"
+    assert all(b - a >= 1 / 29.5 - 1e-9 for a, b in zip(after, after[1:], strict=False)), "no burst afterwards"
+
+
+async def test_calls_that_are_not_messages_are_not_paced_but_wait_out_a_pause():
+    virtual = VirtualTime()
+    limiter = limiter_in(virtual)
+    start = virtual.now
+
+    async def answer() -> bool:
+        return True
+
+    for _ in range(50):
+        await limiter.process_request(answer, (), {}, "answerCallbackQuery", {"callback_query_id": "1"}, None)
+    assert virtual.now == start
+    limiter._paused_until = virtual.now + 2
+    await limiter.process_request(answer, (), {}, "approveChatJoinRequest", {"chat_id": -100, "user_id": 1}, None)
+    assert virtual.now >= start + 2
+
+
+@pytest.fixture
+def busy_neighbour():
+    """Another process keeping a CPU busy: the event loop is late now and then, as on a shared host."""
+    burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    yield
+    burner.kill()
+    burner.wait()
+
+
+async def test_against_telegram_windows_with_a_busy_cpu_nothing_is_refused(fake_api, busy_neighbour):
+    fake_api.enforce_limits(global_per_sec=30, per_chat_per_sec=1, group_per_min=20)
+    people = [fake_api.user(9000 + i, f"P{i}") for i in range(90)]
+    for person in people:
+        fake_api.private_message(person, "/start")  # a bot may only write to people who started it
+    bot = ExtBot(TOKEN, base_url="http://fake-bot-api.invalid/bot", rate_limiter=PacedRateLimiter(),
+                 request=HTTPXRequest(connection_pool_size=64, httpx_kwargs={"transport": fake_api.transport}))
+    async with bot:
+        await asyncio.gather(*(bot.send_message(p["id"], f"hello {n}") for n in range(2) for p in people))
+    assert fake_api.too_many_requests == 0, "the fake would have answered 429 to any burst"
+    assert sum(len(fake_api.sent_to(p["id"])) for p in people) == 180
