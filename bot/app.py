@@ -7,7 +7,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import httpx
-from sqlite_utils import Database
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, ContextTypes, Defaults
@@ -25,6 +24,7 @@ from bot.telegram.concurrency import PerSenderProcessor
 from bot.telegram.ratelimit import PacedRateLimiter
 from bot.telegram.retry import RetryingRequest
 from db import open_db
+from db.connection import Database
 
 ALLOWED_UPDATES = [
     "message",

@@ -2,9 +2,8 @@
 
 from datetime import datetime
 
-from sqlite_utils import Database
-
 from db.assessments import forget_assessment
+from db.connection import Database
 from db.time import stamp
 
 
@@ -21,11 +20,9 @@ def set_answer(
     """Store (or replace) the answer to one question (the request will be assessed again)."""
     now_stamp = stamp(now)
     forget_assessment(db, request_id)
-    db["answers"].upsert(
-        {"request_id": request_id, "question_key": key, "text": text, "choice": choice,
-         "message_id": message_id, "edited": 0, "created_at": now_stamp, "updated_at": now_stamp},
-        pk=("request_id", "question_key"),
-    )
+    db.upsert("answers", {"request_id": request_id, "question_key": key, "text": text, "choice": choice,
+                          "message_id": message_id, "edited": 0, "created_at": now_stamp, "updated_at": now_stamp},
+              ("request_id", "question_key"))
 
 
 def find_answer_by_message(db: Database, request_id: int, message_id: int) -> dict | None:

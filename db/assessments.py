@@ -3,8 +3,7 @@
 import json
 from datetime import datetime
 
-from sqlite_utils import Database
-
+from db.connection import Database
 from db.time import stamp
 
 FIELDS = ("assessor", "tie", "generic", "pitch", "creepy", "vague", "action", "confidence", "reason", "summary",

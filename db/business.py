@@ -2,8 +2,7 @@
 
 from datetime import datetime
 
-from sqlite_utils import Database
-
+from db.connection import Database
 from db.time import stamp
 
 
@@ -11,12 +10,10 @@ def upsert_connection(db: Database, connection_id: str, *, user_id: int, user_ch
                       can_reply: bool, is_enabled: bool, accepted: bool, now: datetime) -> dict | None:
     """Store a business connection; return the row it replaced (None if new)."""
     previous = get_connection(db, connection_id)
-    db["business_connections"].upsert(
-        {"connection_id": connection_id, "user_id": user_id, "user_chat_id": user_chat_id, "owner_name": owner_name,
-         "can_reply": int(can_reply), "is_enabled": int(is_enabled), "accepted": int(accepted),
-         "updated_at": stamp(now)},
-        pk="connection_id",
-    )
+    db.upsert("business_connections",
+              {"connection_id": connection_id, "user_id": user_id, "user_chat_id": user_chat_id,
+               "owner_name": owner_name, "can_reply": int(can_reply), "is_enabled": int(is_enabled),
+               "accepted": int(accepted), "updated_at": stamp(now)}, ("connection_id",))
     return previous
 
 

@@ -2,19 +2,15 @@
 
 from datetime import datetime
 
-from sqlite_utils import Database
-
+from db.connection import Database
 from db.time import stamp
 
 
 def upsert_chat(db: Database, chat_id: int, *, title: str, type: str, bot_status: str, can_invite_users: bool,
                 now: datetime) -> None:
     """Record a chat and the bot's current status and invite right there."""
-    db["chats"].upsert(
-        {"chat_id": chat_id, "title": title, "type": type, "bot_status": bot_status,
-         "can_invite_users": int(can_invite_users), "updated_at": stamp(now)},
-        pk="chat_id",
-    )
+    db.upsert("chats", {"chat_id": chat_id, "title": title, "type": type, "bot_status": bot_status,
+                        "can_invite_users": int(can_invite_users), "updated_at": stamp(now)}, ("chat_id",))
 
 
 def get_chat(db: Database, chat_id: int) -> dict | None:

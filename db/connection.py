@@ -1,11 +1,16 @@
-"""Open the database file and bring its schema up to date."""
+"""Open the database file and bring its schema up to date; the small connection wrapper every db/ module uses.
 
+The bot talks to SQLite through the standard library only (statements and parameters, rows as dicts): the
+sqlite-utils library is loaded just to apply migrations, and for `db["table"]` in tests and the command line.
+"""
+
+import contextlib
 import sqlite3
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
-from sqlite_utils import Database
-
-from db.migrations import migrations
+from db.migrations import apply_migrations
 
 HEADER = b"SQLite format 3\x00"
 
@@ -34,13 +39,84 @@ def check_database_file(path: str | Path) -> None:
         raise DatabaseFileError(f"{path} cannot be read ({exc})") from None
 
 
+class Database:
+    """One SQLite connection in autocommit mode: every statement commits on its own unless inside transaction()."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Sequence | dict = ()) -> sqlite3.Cursor:
+        """Run one statement."""
+        return self.conn.execute(sql, params)
+
+    def query(self, sql: str, params: Sequence | dict = ()) -> Iterator[dict]:
+        """Rows of a query as dicts."""
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row, strict=True))
+
+    def one(self, sql: str, params: Sequence | dict = ()) -> dict | None:
+        """The first row of a query as a dict, or None."""
+        cursor = self.conn.execute(sql, params)
+        row = cursor.fetchone()
+        return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row is not None else None
+
+    def insert(self, table: str, row: dict[str, Any]) -> int:
+        """Insert a row; its rowid."""
+        names = list(row)
+        cursor = self.conn.execute(f"insert into {table} ({', '.join(names)}) values"
+                                   f" ({', '.join('?' for _ in names)})", [row[n] for n in names])
+        return cursor.lastrowid
+
+    def upsert(self, table: str, row: dict[str, Any], keys: Sequence[str]) -> None:
+        """Insert a row, or update the one with the same `keys` (the columns it names only)."""
+        names = list(row)
+        updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in keys)
+        self.conn.execute(f"insert into {table} ({', '.join(names)}) values ({', '.join('?' for _ in names)})"
+                          f" on conflict ({', '.join(keys)}) do update set {updates}", [row[n] for n in names])
+
+    def update(self, table: str, key: str, value: Any, fields: dict[str, Any]) -> None:
+        """Set `fields` on the row whose `key` column is `value`."""
+        self.conn.execute(f"update {table} set {', '.join(f'{n} = ?' for n in fields)} where {key} = ?",
+                          [*fields.values(), value])
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the block's statements as one transaction (no await inside: the connection is shared)."""
+        self.conn.execute("begin immediate")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("rollback")
+            raise
+        self.conn.execute("commit")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    def __getitem__(self, table: str):
+        """A sqlite-utils Table on the same connection: for tests and the command line, never the bot."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)[table]
+
+
+def connect(path: str | Path, *, read_only: bool = False) -> Database:
+    """A connection in autocommit mode (read-only: opened so that nothing can write through it)."""
+    if read_only:
+        return Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None))
+    return Database(sqlite3.connect(str(path), isolation_level=None))
+
+
 def open_db(path: str | Path) -> Database:
     """Open (creating if needed) the SQLite file at `path`, in WAL mode, with every migration applied; raise
     DatabaseFileError, leaving the file alone, when it is not a usable SQLite database."""
     check_database_file(path)
-    db = Database(str(path))
+    db = connect(path)
     if str(path) != ":memory:":
-        db.enable_wal()
+        db.execute("PRAGMA journal_mode = WAL")
         # With WAL, NORMAL syncs at checkpoints instead of every commit: a killed process loses nothing,
         # only a power loss can drop the last commits (bench/updates.py: ~0.7 ms saved per update).
         db.execute("PRAGMA synchronous = NORMAL")
@@ -48,5 +124,19 @@ def open_db(path: str | Path) -> Database:
     # Wait briefly for a lock, not seconds: a blocked write blocks the event loop. Longer locks (a backup, a
     # sqlite-utils session) make the update fail and bot/telegram/concurrency.py runs it again, later.
     db.execute("PRAGMA busy_timeout = 250")
-    migrations.apply(db)
+    apply_migrations(db.conn)
     return db
+
+
+def database_file(db: Database) -> Path | None:
+    """The file behind a connection (None for an in-memory database)."""
+    for _, name, filename in db.execute("pragma database_list").fetchall():
+        if name == "main" and filename:
+            return Path(filename)
+    return None
+
+
+def open_read_only(path: Path) -> Database:
+    """A second, read-only connection to a database file, for heavy reads in another thread (WAL lets it read
+    while the bot writes)."""
+    return connect(path, read_only=True)

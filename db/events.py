@@ -2,8 +2,7 @@
 
 from datetime import datetime
 
-from sqlite_utils import Database
-
+from db.connection import Database
 from db.time import stamp
 
 
@@ -12,10 +11,8 @@ def insert_event(
     user_id: int | None = None, actor_id: int | None = None, detail: str | None = None,
 ) -> None:
     """Append one entry to the audit log."""
-    db["events"].insert(
-        {"kind": kind, "request_id": request_id, "user_id": user_id, "actor_id": actor_id,
-         "detail": detail, "created_at": stamp(now)}
-    )
+    db.insert("events", {"kind": kind, "request_id": request_id, "user_id": user_id, "actor_id": actor_id,
+                         "detail": detail, "created_at": stamp(now)})
 
 
 def is_update_processed(db: Database, update_id: int) -> bool:

@@ -2,17 +2,15 @@
 
 from datetime import datetime
 
-from sqlite_utils import Database
-
+from db.connection import Database
 from db.time import stamp
 
 
 def insert_followup(db: Database, request_id: int, origin: str, question: str, *, asked_by: int | None,
                     now: datetime, topic: str | None = None) -> int:
     """Record a follow-up question sent to the requester (topic: which answer it asks more about); its id."""
-    return db["followups"].insert(
-        {"request_id": request_id, "origin": origin, "question": question, "asked_by": asked_by,
-         "asked_at": stamp(now), "topic": topic}).last_pk
+    return db.insert("followups", {"request_id": request_id, "origin": origin, "question": question,
+                                   "asked_by": asked_by, "asked_at": stamp(now), "topic": topic})
 
 
 def get_open_followup(db: Database, request_id: int) -> dict | None:
@@ -46,9 +44,9 @@ def count_followups(db: Database, request_id: int, origin: str) -> int:
 def set_owner_prompt(db: Database, chat_id: int, user_id: int, request_id: int, prompt_message_id: int,
                      now: datetime) -> None:
     """Remember that this reviewer's next message in this chat is a question for that request."""
-    db["owner_prompts"].upsert(
-        {"chat_id": chat_id, "user_id": user_id, "request_id": request_id, "prompt_message_id": prompt_message_id,
-         "created_at": stamp(now)}, pk=("chat_id", "user_id"))
+    db.upsert("owner_prompts", {"chat_id": chat_id, "user_id": user_id, "request_id": request_id,
+                                "prompt_message_id": prompt_message_id, "created_at": stamp(now)},
+              ("chat_id", "user_id"))
 
 
 def pop_owner_prompt(db: Database, chat_id: int, user_id: int) -> dict | None:

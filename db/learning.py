@@ -2,9 +2,8 @@
 
 from datetime import datetime
 
-from sqlite_utils import Database
-
 from bot.core.vocabulary import Status
+from db.connection import Database
 from db.time import stamp
 
 

@@ -1,8 +1,49 @@
-"""Named, append-only schema migrations, applied on every open (never edit one that has shipped)."""
+"""Named, append-only schema migrations, applied on every open (never edit one that has shipped).
 
-from sqlite_utils import Database, Migrations
+They run through sqlite-utils' Migrations (recorded in its `_sqlite_migrations` table). sqlite-utils is imported
+only when one is pending: a bot whose schema is up to date never loads it (it costs ~14 MB of memory).
+"""
 
-migrations = Migrations("doorman")
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+SET_NAME = "doorman"
+MIGRATIONS: list[Callable[[Database], None]] = []
+
+
+def migrations() -> Callable[[Callable[[Database], None]], Callable[[Database], None]]:
+    """Register the decorated function as the next migration (its name is the function's)."""
+    def register(func: Callable[[Database], None]) -> Callable[[Database], None]:
+        MIGRATIONS.append(func)
+        return func
+    return register
+
+
+def pending(conn: sqlite3.Connection) -> list[str]:
+    """Names of migrations not yet applied to this database (read-only)."""
+    exists = conn.execute("select 1 from sqlite_master where type = 'table' and name = '_sqlite_migrations'").fetchone()
+    applied = {row[0] for row in conn.execute("select name from _sqlite_migrations where migration_set = ?",
+                                                   [SET_NAME])} if exists else set()
+    return [m.__name__ for m in MIGRATIONS if m.__name__ not in applied]
+
+
+def apply_migrations(conn: sqlite3.Connection) -> list[str]:
+    """Apply the pending migrations (through sqlite-utils); the names applied."""
+    todo = pending(conn)
+    if todo:
+        from sqlite_utils import Database, Migrations
+
+        runner = Migrations(SET_NAME)
+        for func in MIGRATIONS:
+            runner()(func)
+        runner.apply(Database(conn))
+    return todo
 
 
 @migrations()

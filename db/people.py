@@ -2,8 +2,7 @@
 
 from datetime import datetime
 
-from sqlite_utils import Database
-
+from db.connection import Database
 from db.time import stamp
 
 
@@ -13,12 +12,12 @@ def upsert_person(db: Database, user: dict, now: datetime) -> dict:
     existing = get_person(db, user["user_id"])
     profile = {k: user.get(k) for k in ("first_name", "last_name", "username", "language_code")}
     if existing is None:
-        db["people"].insert(
+        db.insert("people",
             {"user_id": user["user_id"], **profile, "standing": "unknown",
              "first_seen_at": now_stamp, "updated_at": now_stamp}
         )
     elif any(existing.get(k) != v for k, v in profile.items()):
-        db["people"].update(user["user_id"], {**profile, "updated_at": now_stamp})
+        db.update("people", "user_id", user["user_id"], {**profile, "updated_at": now_stamp})
     return get_person(db, user["user_id"])
 
 

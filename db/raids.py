@@ -2,8 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from sqlite_utils import Database
-
+from db.connection import Database
 from db.time import stamp
 from db.vocabulary import OPEN
 
@@ -28,23 +27,23 @@ def list_held(db: Database) -> list[dict]:
 
 def insert_batch(db: Database, request_ids: list[int], suggested_decline: int, now: datetime) -> int:
     """Record a batched card for these requests and return its id."""
-    with db.atomic():
-        batch_id = db["raid_batches"].insert({"created_at": stamp(now), "size": len(request_ids),
-                                              "suggested_decline": suggested_decline}).last_pk
+    with db.transaction():
+        batch_id = db.insert("raid_batches", {"created_at": stamp(now), "size": len(request_ids),
+                                              "suggested_decline": suggested_decline})
         db.conn.executemany("update requests set batch_id = ? where id = ?", [(batch_id, rid) for rid in request_ids])
     return batch_id
 
 
 def discard_batch(db: Database, batch_id: int) -> None:
     """Undo a batch whose card could not be sent, so its requests go on the next one."""
-    with db.atomic():
+    with db.transaction():
         db.execute("update requests set batch_id = null where batch_id = ?", [batch_id])
         db.execute("delete from raid_batches where id = ?", [batch_id])
 
 
 def set_batch_message(db: Database, batch_id: int, chat_id: int, message_id: int) -> None:
     """Remember where the batched card was sent."""
-    db["raid_batches"].update(batch_id, {"chat_id": chat_id, "message_id": message_id})
+    db.update("raid_batches", "id", batch_id, {"chat_id": chat_id, "message_id": message_id})
 
 
 def get_batch(db: Database, batch_id: int) -> dict | None:

@@ -2,8 +2,7 @@
 
 from datetime import datetime
 
-from sqlite_utils import Database
-
+from db.connection import Database
 from db.time import stamp
 from db.vocabulary import OPEN
 
@@ -11,7 +10,7 @@ from db.vocabulary import OPEN
 def insert_request(db: Database, *, kind: str, user_id: int, now: datetime, **fields) -> int:
     """Create a request in status 'asking' and return its id."""
     row = {"kind": kind, "user_id": user_id, "status": "asking", "created_at": stamp(now), **fields}
-    return db["requests"].insert(row).last_pk
+    return db.insert("requests", row)
 
 
 def get_request(db: Database, request_id: int) -> dict | None:
@@ -81,19 +80,19 @@ def claim_decision(
 
 def set_card(db: Database, request_id: int, chat_id: int, message_id: int, now: datetime) -> None:
     """Remember where the request's card was sent."""
-    db["requests"].update(
-        request_id, {"card_chat_id": chat_id, "card_message_id": message_id, "card_sent_at": stamp(now)}
+    db.update("requests", "id", request_id,
+              {"card_chat_id": chat_id, "card_message_id": message_id, "card_sent_at": stamp(now)}
     )
 
 
 def set_unreachable(db: Database, request_id: int, reason: str) -> None:
     """Record why the requester could not be messaged."""
-    db["requests"].update(request_id, {"unreachable": reason})
+    db.update("requests", "id", request_id, {"unreachable": reason})
 
 
 def set_decision_note(db: Database, request_id: int, note: str) -> None:
     """Record what happened when the decision was carried out (e.g. the requester could not be told)."""
-    db["requests"].update(request_id, {"decision_note": note})
+    db.update("requests", "id", request_id, {"decision_note": note})
 
 
 def list_due_cards(db: Database) -> list[dict]:
@@ -153,7 +152,7 @@ def set_status(db: Database, request_id: int, status: str, note: str | None = No
     fields = {"status": status}
     if note is not None:
         fields["decision_note"] = note
-    db["requests"].update(request_id, fields)
+    db.update("requests", "id", request_id, fields)
 
 
 def list_requests_of(db: Database, user_id: int) -> list[dict]:
@@ -169,7 +168,7 @@ def list_open_requests_of(db: Database, user_id: int) -> list[dict]:
 
 def set_snooze(db: Database, request_id: int, until: datetime | None) -> None:
     """Snooze a pending request's card until a time (None clears it)."""
-    db["requests"].update(request_id, {"snoozed_until": stamp(until) if until else None})
+    db.update("requests", "id", request_id, {"snoozed_until": stamp(until) if until else None})
 
 
 def list_snoozes_due(db: Database, now: datetime) -> list[dict]:
@@ -196,34 +195,34 @@ def list_expirable(db: Database, older_than: datetime) -> list[dict]:
 
 def reopen_request(db: Database, request_id: int, note: str) -> None:
     """Undo a claimed decision that could not be carried out: back to pending, with the reason."""
-    db["requests"].update(request_id, {"status": "pending", "decided_at": None, "decided_by": None,
+    db.update("requests", "id", request_id, {"status": "pending", "decided_at": None, "decided_by": None,
                                        "decided_by_name": None, "decision_note": note})
 
 
 def set_opening_note(db: Database, request_id: int, text: str) -> None:
     """Replace the opening note (the requester edited their first message; the request is assessed again)."""
-    db["requests"].update(request_id, {"opening_note": text})
+    db.update("requests", "id", request_id, {"opening_note": text})
     db.execute("delete from assessments where request_id = ?", [request_id])
 
 
 def mark_card_attempt(db: Database, request_id: int, now: datetime) -> None:
     """Record that a card send is about to be attempted (a crash before it is recorded leaves this behind)."""
-    db["requests"].update(request_id, {"card_attempted_at": stamp(now)})
+    db.update("requests", "id", request_id, {"card_attempted_at": stamp(now)})
 
 
 def forget_card(db: Database, request_id: int) -> None:
     """Forget where the card was, so the next delivery sends a new one."""
-    db["requests"].update(request_id, {"card_message_id": None})
+    db.update("requests", "id", request_id, {"card_message_id": None})
 
 
 def mark_timed_out(db: Database, request_id: int, now: datetime) -> None:
     """Record that the requester did not answer before the deadline."""
-    db["requests"].update(request_id, {"timed_out_at": stamp(now)})
+    db.update("requests", "id", request_id, {"timed_out_at": stamp(now)})
 
 
 def mark_taken_over(db: Database, request_id: int, now: datetime) -> None:
     """Record that the owner wrote in the business chat themselves."""
-    db["requests"].update(request_id, {"taken_over_at": stamp(now)})
+    db.update("requests", "id", request_id, {"taken_over_at": stamp(now)})
 
 
 def list_open_in_private_chat(db: Database, chat_id: int) -> list[dict]:

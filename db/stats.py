@@ -7,9 +7,8 @@ both sides are written the same way: UTC ISO-8601 to the second ('2026-11-23T09:
 import json
 from datetime import datetime
 
-from sqlite_utils import Database
-
 from bot.core.vocabulary import OUTCOMES, Kind
+from db.connection import Database
 from db.time import stamp
 from db.vocabulary import DECIDED, OPEN, REVIEWED_SQL
 

@@ -87,7 +87,7 @@ def test_kill_9_at_random_points_loses_nothing(fake_api, tmp_path, capsys):
         assert all(p.done for p in people), [p.messages()[-1]["text"] for p in people if not p.done]
         wait_for(lambda: sqlite3.connect(db_path).execute(
             "select count(*) from requests where card_message_id is not null").fetchone()[0] == PEOPLE,
-            "every card", timeout=20)
+            "every card (one a second: Telegram's pace for one chat)", timeout=90)
         wait_for(lambda: any(c.method == "getUpdates" for c in fake_api.calls[started_at:]), "the bot to poll")
     finally:
         outputs.append(stop_bot(bot))

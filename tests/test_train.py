@@ -26,6 +26,7 @@ def test_the_shipped_model_is_what_the_corpus_trains():
     shipped = json.loads(SHIPPED.read_text(encoding="utf-8"))
     rows = read_corpus([package_prompts_dir() / "assess" / "corpus"])
     fresh, report = train(rows, read_lexicon(None))
+    assert sum(len(v.split("\n")) for v in shipped["vocab"].values()) > 10_000
     assert fresh["version"] == shipped["version"], "model.json was trained on another corpus: python -m bot train"
     assert fresh["vocab"] == shipped["vocab"]
     old, new = weights(shipped), weights(fresh)

@@ -433,3 +433,24 @@ async def test_the_first_start_records_where_it_begins_and_sends_nothing(app, db
     assert await catch_up_summary(svc, app.bot) == 0  # Monday 09:00 exactly, but nothing was running
     assert summaries(fake_api, OWNER) == []
     assert state(db) == {"week": "2026-11-16", "done": [OWNER], "trying": None}
+
+
+async def test_summary_and_stats_read_in_another_thread_on_their_own_connection(driver, db, owner, monkeypatch):
+    """With a million requests these reads take most of a second: they must not hold up other people's updates."""
+    import threading
+
+    import bot.flow.summaries as summaries
+
+    seen = []
+    real = summaries.week_series
+
+    def watched(database, windows):
+        seen.append((threading.get_ident(), database is db))
+        return real(database, windows)
+
+    monkeypatch.setattr(summaries, "week_series", watched)
+    await driver.send(owner, "/stats")
+    await driver.send(owner, "/summary")
+    assert len(seen) == 2
+    assert all(thread != threading.get_ident() and not same for thread, same in seen), seen
+    assert "Received" in driver.last(OWNER)["text"]

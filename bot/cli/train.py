@@ -33,6 +33,7 @@ C = 8.0  # inverse regularisation: chosen by grouped cross-validation on the cor
 MIN_DF = 3  # a feature seen in one or two requests teaches nothing general
 FOLDS = 5
 PRUNE = 1  # int8 steps
+BLOCK_ORDER = ("how_chars", "why_chars", "words", "shape", "cues", "door")  # as features.extract() gives them
 OWNER_WEIGHT = 2.0  # one of the owner's own decisions counts as much as two corpus rows
 
 
@@ -304,13 +305,22 @@ def fit_model(exs: list[Example], calib: dict, meta: dict) -> dict:
 
     arrays = {(o, c): array("b", base64.b64decode(v[0])) for o, parts in encoded.items() for c, v in parts.items()}
     keep = [i for i in range(len(vocab)) if any(abs(a[i]) > PRUNE for a in arrays.values())]
+    # Written block by block (in the order extract() gives them), each block's features newline-separated.
+    by_block: dict[str, list[int]] = {}
+    for i in keep:
+        by_block.setdefault(vocab[i].partition("|")[0], []).append(i)
+    order = [i for block in BLOCK_ORDER if block in by_block for i in by_block[block]]
+    assert len(order) == len(keep), "a block missing from BLOCK_ORDER"
+    keep = order
     for output, parts in encoded.items():
         kind = "binary" if output in BINARY else "multi"
         outputs[output] = {"kind": kind, **calib[output], "classes": {
             cls: {"weights": base64.b64encode(array("b", (arrays[(output, cls)][i] for i in keep)).tobytes())
                   .decode("ascii"), "unit": unit, "bias": bias}
             for cls, (_, unit, bias) in parts.items()}}
-    return {"format": FORMAT, **meta, "vocab": [vocab[i] for i in keep], "outputs": outputs}
+    return {"format": FORMAT, **meta, "outputs": outputs,
+            "vocab": {block: "\n".join(vocab[i].partition("|")[2] for i in by_block[block])
+                      for block in BLOCK_ORDER if block in by_block}}
 
 
 def scores_report(exs: list[Example], oof: dict, calib: dict) -> dict:
@@ -410,7 +420,8 @@ def main(argv: Sequence[str], stdout: IO[str] | None = None, stderr: IO[str] | N
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(model, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"trained on {len(rows)} requests" + (f" and {len(owner)} of your decisions" if owner else "")
-          + f"; {len(model['vocab'])} features; wrote {out}", file=stdout)
+          + f"; {sum(v.count(chr(10)) + 1 for v in model['vocab'].values() if v)} features; wrote {out}",
+          file=stdout)
     if args.report:
         print("grouped cross-validation (no fold shares a kind of owner with its training folds):", file=stdout)
         for key, value in report.items():

@@ -4,13 +4,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlite_utils import Database
-
 from bot.core.assess import Assessor
 from bot.flow.locks import KeyedLocks
 from bot.llm_assessor import LlmAssessor
 from bot.prompt_files import PromptFiles
 from bot.settings import Settings
+from db.connection import Database
 
 
 def utc_now() -> datetime:

@@ -3,7 +3,7 @@
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.flow.summaries import stats_text, summary_so_far
+from bot.flow.summaries import off_the_loop, stats_text, summary_so_far
 from bot.handlers.context import DoormanContext
 from bot.handlers.guard import reviewer_command
 
@@ -11,14 +11,15 @@ from bot.handlers.guard import reviewer_command
 @reviewer_command
 async def send_summary_so_far(update: Update, context: DoormanContext) -> None:
     """Answers /summary from a reviewer with this week's numbers so far, and buttons for the oldest requests."""
-    text, markup = summary_so_far(context.deps)
+    text, markup = await off_the_loop(context.deps, summary_so_far)
     await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 @reviewer_command
 async def send_stats(update: Update, context: DoormanContext) -> None:
     """Answers /stats [weeks] from a reviewer with a compact table of the last weeks (8 unless asked)."""
-    await update.effective_message.reply_text(stats_text(context.deps, context.args or []))
+    args = context.args or []
+    await update.effective_message.reply_text(await off_the_loop(context.deps, lambda deps: stats_text(deps, args)))
 
 
 def register(app: Application) -> None:

@@ -70,7 +70,7 @@ def evidence_for(model: Model, found, flags: Mapping[str, bool], tie: str, how: 
     for label, kind in wanted:
         output, cls = (label, "yes") if kind == "flag" else ("tie", label)
         seen: set[str] = set()
-        for contribution in model.contributions(output, cls, found, limit=12, blocks=3):
+        for contribution in model.contributions(output, cls, found, limit=12, blocks=4):
             text = describe(contribution.feature, how, why)
             if text and text not in seen:
                 seen.add(text)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bot.core.assess.features import scale
 
-FORMAT = 1
+FORMAT = 2
 FLAGS = ("generic", "pitch", "creepy", "vague")
 
 
@@ -46,12 +46,17 @@ class Model:
             raise ModelError(f"model format {data.get('format')!r} is not {FORMAT}; run `python -m bot train`")
         self.version: str = data["version"]
         self.meta: dict = {k: v for k, v in data.items() if k not in ("vocab", "outputs")}
-        self.features: list[str] = list(data["vocab"])
-        # One dictionary per block, so that looking a feature up needs no "block|feature" string.
+        # The vocabulary comes as one newline-separated string per block; each block gets its own dictionary
+        # (no "block|feature" strings to build per lookup), and features are numbered block after block.
         self.vocab: dict[str, dict[str, int]] = {}
-        for i, feature in enumerate(self.features):
-            block, _, item = feature.partition("|")
-            self.vocab.setdefault(block, {})[item] = i
+        self.blocks: list[tuple[str, int, list[str]]] = []  # (block, first index, its features in order)
+        size = 0
+        for block, text in data["vocab"].items():
+            items = text.split("\n") if text else []
+            self.vocab[block] = dict(zip(items, range(size, size + len(items)), strict=True))
+            self.blocks.append((block, size, items))
+            size += len(items)
+        self.size = size
         self.outputs: dict[str, dict] = {}
         self.linears: list[tuple[str, str]] = []  # (output, class) in column order
         self.units: list[float] = []
@@ -61,16 +66,25 @@ class Model:
             self.outputs[name] = {k: v for k, v in spec.items() if k != "classes"}
             self.outputs[name]["classes"] = list(spec["classes"])
             for cls, part in spec["classes"].items():
-                weights = array("b", base64.b64decode(part["weights"]))
-                if len(weights) != len(self.features):
-                    raise ModelError(f"model output {name}/{cls} has {len(weights)} weights for "
-                                     f"{len(self.features)} features")
+                weights = base64.b64decode(part["weights"])
+                if len(weights) != size:
+                    raise ModelError(f"model output {name}/{cls} has {len(weights)} weights for {size} features")
                 self.linears.append((name, cls))
                 self.units.append(part["unit"])
                 self.biases.append(part["bias"])
                 columns.append(weights)
         self.column = {linear: k for k, linear in enumerate(self.linears)}
-        self.rows: list[tuple[int, ...]] = list(zip(*columns, strict=True)) if columns else []
+        # One small bytes object per feature holding its weight in every linear model, offset by 128 so that a
+        # signed int8 fits a byte: reading a request touches each of its features once.
+        self.rows: list[bytes] = [bytes(values) for values in zip(*(
+            (b ^ 0x80 for b in column) for column in columns), strict=True)] if columns else []
+
+    def feature(self, index: int) -> str:
+        """The name ("block|feature") of a feature number."""
+        for block, first, items in reversed(self.blocks):
+            if index >= first:
+                return f"{block}|{items[index - first]}"
+        raise IndexError(index)
 
     def indexes(self, blocks: Mapping[str, list[str]]) -> list[tuple[list[int], float]]:
         """For each block: the vocabulary indexes of its features and the block's scale."""
@@ -87,8 +101,9 @@ class Model:
         row = self.rows.__getitem__
         for idx, block_scale in found:
             if idx:
+                offset = 128 * len(idx)
                 for k, column in enumerate(zip(*map(row, idx), strict=True)):
-                    totals[k] += sum(column) * block_scale
+                    totals[k] += (sum(column) - offset) * block_scale
         return {linear: totals[k] * self.units[k] + self.biases[k] for k, linear in enumerate(self.linears)}
 
     def raw_scores(self, output: str, found: list[tuple[list[int], float]],
@@ -122,9 +137,10 @@ class Model:
         sign = -1 if cls == spec.get("reference") else 1
         k = self.column[(output, cls if sign == 1 else sorted(spec["classes"])[-1])]
         rows, unit = self.rows, self.units[k]
-        pushed = ((sign * rows[i][k] * block_scale, i) for idx, block_scale in (found[-blocks:] if blocks else found)
-                  for i in idx if sign * rows[i][k] > 0)
-        return [Contribution(self.features[i], w * unit) for w, i in heapq.nlargest(limit, pushed)]
+        pushed = ((sign * (rows[i][k] - 128) * block_scale, i)
+                  for idx, block_scale in (found[-blocks:] if blocks else found) for i in idx
+                  if sign * (rows[i][k] - 128) > 0)
+        return [Contribution(self.feature(i), w * unit) for w, i in heapq.nlargest(limit, pushed)]
 
 
 def _sigmoid(x: float) -> float:
