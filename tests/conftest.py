@@ -4,10 +4,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from helpers.world import BASE_URL, BOT_ID, OWNER, REVIEWER, TOKEN, Clock, Driver
+from helpers.world import BASE_URL, BOT_ID, OWNER, REVIEWER, TOKEN, Clock, Driver, VirtualTime
 
 from bot.app import build_application
 from bot.settings import Settings
+from bot.telegram.ratelimit import PacedRateLimiter
 from db import open_db
 from fakegram import FakeBotAPI
 
@@ -48,7 +49,11 @@ def make_app(fake_api, clock):
     built = []
 
     async def factory(settings: Settings, db):
-        app = build_application(settings, db=db, clock=clock, transport=fake_api.transport, backoff=0.01)
+        # The shipped limiter, on a clock that moves only when it waits: pacing is exercised, never waited out.
+        virtual = VirtualTime()
+        limiter = PacedRateLimiter(clock=virtual.clock, sleep=virtual.sleep)
+        app = build_application(settings, db=db, clock=clock, transport=fake_api.transport, backoff=0.01,
+                                rate_limiter=limiter)
         await app.initialize()
         built.append(app)
         return app

@@ -6,26 +6,12 @@ import subprocess
 import sys
 
 import pytest
-from helpers.world import TOKEN
+from helpers.world import TOKEN, VirtualTime
 from telegram.error import RetryAfter
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.telegram.ratelimit import PacedRateLimiter
-
-
-class VirtualTime:
-    """A clock that only moves when someone sleeps: the limiter's waits take no real time."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(0)  # let whatever was granted run at the moment it was granted
-        self.now += max(seconds, 0.0)
 
 
 def limiter_in(virtual: VirtualTime, **kwargs) -> PacedRateLimiter:

@@ -1,5 +1,6 @@
 """The test world: ids and token, a settable clock, and a driver feeding real updates through the real Application."""
 
+import asyncio
 from datetime import datetime, timedelta
 
 from telegram import Update
@@ -24,6 +25,20 @@ class Clock:
 
     def advance(self, **delta) -> None:
         self.current += timedelta(**delta)
+
+
+class VirtualTime:
+    """A clock that only moves when someone sleeps: the limiter's waits take no real time."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(0)  # let whatever was granted run at the moment it was granted
+        self.now += max(seconds, 0.0)
 
 
 class Driver:
