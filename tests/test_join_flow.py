@@ -251,3 +251,43 @@ async def test_an_owner_who_never_pressed_start_does_not_break_chat_tracking(mak
     assert "the owner must open the bot and press Start" in caplog.text
     assert db.execute("select count(*) from events where kind = 'chat_screening'").fetchone()[0] == 1
     await driver.app.shutdown()
+
+
+async def test_a_join_request_whose_window_closed_is_not_asked_and_the_owner_sees_it_at_once(driver, fake_api, db,
+                                                                                               stranger, clock):
+    fake_api.add_chat(GROUP, "Rust Embedded")
+    fake_api.now = clock().timestamp() - 6 * 60  # delivered six minutes late (the bot was down, say)
+    await ask_to_join(driver, fake_api, stranger, bio="Firmware <dev> & climber")
+    assert fake_api.sent_to(stranger["id"]) == [], "Telegram would refuse it: nothing is sent"
+    [request] = requests(db)
+    assert request["status"] == "pending" and request["unreachable"].startswith("not asked: window closed")
+    card = driver.card()
+    assert "not asked: window closed" in card["text"] and "Bio: Firmware <dev> & climber" in card["text"]
+
+
+async def test_in_a_raid_those_whose_window_closed_are_listed_with_their_bio(make_app, settings, db, fake_api,
+                                                                             owner, clock):
+    from bot.flow.upkeep import run_upkeep
+
+    fake_api.private_message(owner, "/start")
+    app = await make_app(replace(settings, raid_threshold=3), db)
+    driver = Driver(app, fake_api)
+    fake_api.add_chat(GROUP, "Rust Embedded")
+    people = [fake_api.user(50_000 + i, f"J{i}") for i in range(6)]
+    try:
+        for i, person in enumerate(people):
+            # The last two are delivered just before their five minutes are over: no time left to ask them.
+            fake_api.now = clock().timestamp() - (299 if i >= 4 else 10)
+            await ask_to_join(driver, fake_api, person, bio=f"<b>bio {i}</b>")
+        asked = [p for p in people if fake_api.sent_to(p["id"])]
+        assert asked == people[:4], "asked in arrival order while the window was open"
+        await run_upkeep(deps_of(app), app.bot)
+        [batch] = [m for m in fake_api.sent_to(OWNER) if "during a rush" in m["text"]]
+        assert "2 not asked: Telegram's 5-minute window" in batch["text"] and "0 suggested decline" in batch["text"]
+        assert "Decline all" not in str(batch["reply_markup"]), "never asked: not declined in bulk"
+        for i in (4, 5):
+            assert f"J{i} · join · not asked: window closed · bio: <b>bio {i}</b>" in batch["text"]
+        rows = db.query("select user_id, unreachable from requests where unreachable is not null")
+        assert sorted(r["user_id"] for r in rows) == [50_004, 50_005]
+    finally:
+        await app.shutdown()

@@ -11,7 +11,7 @@ from telegram.error import RetryAfter
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.telegram.ratelimit import PacedRateLimiter
+from bot.telegram.ratelimit import PacedRateLimiter, WindowClosed
 
 
 def limiter_in(virtual: VirtualTime, **kwargs) -> PacedRateLimiter:
@@ -86,6 +86,35 @@ async def test_calls_that_are_not_messages_are_not_paced_but_wait_out_a_pause():
     limiter._paused_until = virtual.now + 2
     await limiter.process_request(answer, (), {}, "approveChatJoinRequest", {"chat_id": -100, "user_id": 1}, None)
     assert virtual.now >= start + 2
+
+
+async def test_calls_whose_deadline_passes_in_the_queue_are_refused_in_arrival_order():
+    virtual = VirtualTime()
+    limiter = limiter_in(virtual)
+    sent = []
+
+    async def send(chat: int) -> bool:
+        sent.append((virtual.now, chat))
+        return True
+
+    async def call(chat: int, args) -> str:
+        try:
+            await limiter.process_request(send, (chat,), {}, "sendMessage", {"chat_id": chat}, args)
+        except WindowClosed:
+            return "refused"
+        return "sent"
+
+    # 100 requesters who may be written to for 2 more seconds, then 10 without a deadline.
+    outcomes = await asyncio.gather(*(call(c, {"within": 2.0}) for c in range(1, 101)),
+                                    *(call(c, None) for c in range(101, 111)))
+    start = sent[0][0]
+    assert all(t <= start + 2.0 for t, c in sent if c <= 100), "nothing sent after its deadline"
+    asked = outcomes[:100].count("sent")
+    assert 55 <= asked <= 60, "about 2 s x 29.5 msg/s"
+    assert outcomes[:100] == ["sent"] * asked + ["refused"] * (100 - asked), "asked in arrival order"
+    assert outcomes[100:] == ["sent"] * 10, "calls without a deadline all go out"
+    with pytest.raises(WindowClosed):
+        await limiter.process_request(send, (1,), {}, "sendMessage", {"chat_id": 1}, {"within": 0.0})
 
 
 @pytest.fixture

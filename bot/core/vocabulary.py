@@ -4,7 +4,11 @@ Each is stored in SQLite as its string value; StrEnum members compare equal to t
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
+
+# Telegram lets a bot write to someone who asked to join a chat for this long after the request (user_chat_id).
+JOIN_WINDOW = timedelta(minutes=5)
 
 
 class Kind(StrEnum):

@@ -4,12 +4,13 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.core.card import chat_problem
-from bot.core.vocabulary import Kind, Standing, Status
+from bot.core.vocabulary import JOIN_WINDOW, Kind, Standing, Status
 from bot.flow import intake
 from bot.flow.cards import refresh_card
 from bot.flow.deps import Deps
@@ -36,6 +37,7 @@ class JoinRequest:
     user_chat_id: int
     bio: str | None
     link_name: str | None  # the invite link's name: the request's source
+    date: datetime  # when it was made: the bot may write to the requester for JOIN_WINDOW from then
 
 
 async def screen_join_request(deps: Deps, bot: Bot, join: JoinRequest) -> None:
@@ -61,12 +63,12 @@ async def screen_join_request(deps: Deps, bot: Bot, join: JoinRequest) -> None:
         insert_event(deps.db, "join_repeated", now, request_id=existing["id"], user_id=person["user_id"])
         if existing["status"] == Status.ASKING:
             # Telegram: user_chat_id is usable for 5 minutes only; a repeated request reopens that window.
-            await intake.ask(deps, bot, existing)
+            await intake.ask(deps, bot, existing, write_by=join.date + JOIN_WINDOW)
         return
     await intake.open_request(
         deps, bot, kind=Kind.JOIN, user_id=person["user_id"], reply_chat_id=join.user_chat_id,
         source=join.link_name or None, target_chat_id=join.chat_id, bio=join.bio,
-        answer_deadline=stamp(now + deps.settings.join_answer_timeout))
+        answer_deadline=stamp(now + deps.settings.join_answer_timeout), write_by=join.date + JOIN_WINDOW)
 
 
 async def requester_left(deps: Deps, bot: Bot, chat_id: int) -> None:

@@ -1,6 +1,7 @@
 """The questionnaire: open a request, ask, store answers (typed or tapped), finish, and hand over to the card."""
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from telegram import Bot
 
@@ -30,8 +31,10 @@ def render_step(deps: Deps, request: Mapping, step: Step) -> str:
     return render_for(deps, request, step.question.template, choices=[c.label for c in step.question.choices])
 
 
-async def ask(deps: Deps, bot: Bot, request: Mapping, *, greeting: bool = False) -> None:
-    """Send the current question (with the greeting first, for a new request); finish if all are answered."""
+async def ask(deps: Deps, bot: Bot, request: Mapping, *, greeting: bool = False,
+              write_by: datetime | None = None) -> None:
+    """Send the current question (with the greeting first, for a new request); finish if all are answered.
+    `write_by`: the moment Telegram stops accepting messages to this requester (a join request's window)."""
     step = current_step(deps, request)
     if step.kind == "done":
         if not await follow_up_once(deps, bot, request):
@@ -43,14 +46,15 @@ async def ask(deps: Deps, bot: Bot, request: Mapping, *, greeting: bool = False)
     # In a business chat the bot speaks as the owner: no bot buttons there, the choices are listed as text.
     buttons = step.kind == "ask" and not request.get("business_connection_id")
     markup = choices_keyboard(request["id"], step.question) if buttons else None
-    if not await message_requester(deps, bot, request, text, reply_markup=markup):
+    within = (write_by - deps.now()).total_seconds() if write_by is not None else None
+    if not await message_requester(deps, bot, request, text, reply_markup=markup, within=within):
         # Nobody to ask: the owner still sees the request at once, marked unreachable.
         await finish(deps, bot, get_request(deps.db, request["id"]), thank=False)
 
 
 async def open_request(deps: Deps, bot: Bot, *, kind: str, user_id: int, reply_chat_id: int,
                        source: str | None = None, note: str | None = None, note_message_id: int | None = None,
-                       cannot_ask: str | None = None, **fields) -> dict:
+                       cannot_ask: str | None = None, write_by: datetime | None = None, **fields) -> dict:
     """Create a request, log it, greet the requester and ask the first question (or, if we may not write to
     them, show the owner the card at once with the reason)."""
     now = deps.now()
@@ -62,7 +66,7 @@ async def open_request(deps: Deps, bot: Bot, *, kind: str, user_id: int, reply_c
     if cannot_ask:
         await finish(deps, bot, request, thank=False)
     else:
-        await ask(deps, bot, request, greeting=True)
+        await ask(deps, bot, request, greeting=True, write_by=write_by)
     return get_request(deps.db, request_id)
 
 

@@ -5,11 +5,12 @@ from collections.abc import Mapping
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
-from bot.core.text import full_name, shorten
+from bot.core.text import fits, full_name, shorten
 from bot.core.vocabulary import is_open
 from bot.flow.assessments import assessment_for
 from bot.flow.deps import Deps
 from bot.telegram.keyboards import batch_keyboard
+from bot.telegram.outbox import WINDOW_CLOSED
 from db.events import insert_event
 from db.raids import count_recent_requests, discard_batch, hold_card, insert_batch, list_held, set_batch_message
 
@@ -28,17 +29,31 @@ def hold(deps: Deps, request: Mapping) -> None:
 
 
 def suggested_actions(deps: Deps, requests: list[Mapping]) -> dict[int, str]:
-    """The assessor's suggested action for each request."""
-    return {r["id"]: assessment_for(deps, r).action for r in requests}
+    """The assessor's suggested action for each request; none for someone never asked (no answers to judge, and
+    'Decline all suggested' must not decline people who never had a chance to answer)."""
+    return {r["id"]: "" if r.get("unreachable") == WINDOW_CLOSED else assessment_for(deps, r).action
+            for r in requests}
 
 
-def batch_values(requests: list[Mapping], actions: Mapping[int, str], **extra) -> dict:
-    """What the batched card shows."""
+def batch_values(requests: list[Mapping], actions: Mapping[int, str], listed: int = LISTED, **extra) -> dict:
+    """What the batched card shows: counts, then the first `listed` requests (those never asked with their bio)."""
     counts = {a: sum(1 for v in actions.values() if v == a) for a in ("decline", "ask", "accept")}
-    return {"total": len(requests), "counts": counts, "more": max(len(requests) - LISTED, 0),
+    return {"total": len(requests), "counts": counts, "more": max(len(requests) - listed, 0),
+            "not_asked": sum(1 for r in requests if r.get("unreachable") == WINDOW_CLOSED),
             "requests": [{"id": r["id"], "name": shorten(full_name(r), 40), "kind": r["kind"],
-                          "action": actions.get(r["id"], ""), "status": r["status"]} for r in requests[:LISTED]],
+                          "action": actions.get(r["id"], ""), "status": r["status"],
+                          "not_asked": r.get("unreachable") == WINDOW_CLOSED,
+                          "bio": shorten(r["bio"], 60) if r.get("bio") else None} for r in requests[:listed]],
             **extra}
+
+
+def render_batch(deps: Deps, requests: list[Mapping], actions: Mapping[int, str], **extra) -> str:
+    """The batched card's text, listing fewer requests if long names and bios would pass Telegram's limit."""
+    for listed in (LISTED, 20, 10, 5, 0):
+        text = deps.prompts.render("owner/raid_batch.html.j2", **batch_values(requests, actions, listed, **extra))
+        if fits(text):
+            break
+    return text
 
 
 def batch_markup(deps: Deps, batch_id: int, requests: list[Mapping], declines: int) -> InlineKeyboardMarkup:
@@ -55,7 +70,7 @@ async def send_raid_batch(deps: Deps, bot: Bot) -> int:
     actions = suggested_actions(deps, held)
     declines = sum(1 for a in actions.values() if a == "decline")
     batch_id = insert_batch(deps.db, [r["id"] for r in held], declines, deps.now())
-    text = deps.prompts.render("owner/raid_batch.html.j2", **batch_values(held, actions, declined_by=None))
+    text = render_batch(deps, held, actions, declined_by=None)
     try:
         message = await bot.send_message(deps.settings.card_chat_id, text,
                                          reply_markup=batch_markup(deps, batch_id, held, declines))

@@ -12,7 +12,7 @@ from bot.flow.cards import deliver_card, refresh_card, resurface_card
 from bot.flow.decisions import decide
 from bot.flow.deps import Deps
 from bot.flow.followups import relay_owner_question
-from bot.flow.raids import batch_markup, batch_values, suggested_actions
+from bot.flow.raids import batch_markup, render_batch, suggested_actions
 from bot.telegram.keyboards import without_requests
 from bot.telegram.outbox import drop_keyboard, edit
 from db.events import insert_event
@@ -124,7 +124,6 @@ async def decline_all_suggested(deps: Deps, bot: Bot, press: Press,
                 and await decide(deps, bot, request["id"], Decision.DECLINE, press.actor):
             declined += 1
     requests = list_batch_requests(deps.db, batch["id"])
-    text = deps.prompts.render("owner/raid_batch.html.j2", **batch_values(
-        requests, actions, declined_by=press.actor.name, declined=declined))
+    text = render_batch(deps, requests, actions, declined_by=press.actor.name, declined=declined)
     await edit(bot, batch["chat_id"], batch["message_id"], text,
                reply_markup=batch_markup(deps, batch["id"], requests, 0))

@@ -15,7 +15,7 @@ async def screen_join_request(update: Update, context: DoormanContext) -> None:
     await chats.screen_join_request(context.deps, context.bot, chats.JoinRequest(
         person=person_from_user(join.from_user), chat_id=join.chat.id, chat_title=join.chat.title or str(join.chat.id),
         chat_type=join.chat.type, user_chat_id=join.user_chat_id, bio=join.bio,
-        link_name=join.invite_link.name if join.invite_link else None))
+        link_name=join.invite_link.name if join.invite_link else None, date=join.date))
 
 
 async def track_bot_membership(update: Update, context: DoormanContext) -> None:

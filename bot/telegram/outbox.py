@@ -5,6 +5,8 @@ import logging
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden
 
+from bot.telegram.ratelimit import WindowClosed
+
 log = logging.getLogger(__name__)
 
 
@@ -15,6 +17,10 @@ class Unreachable(Exception):
         super().__init__(reason)
         self.reason = reason
 
+
+WINDOW_CLOSED = "not asked: window closed (Telegram lets a bot write to a join requester for 5 minutes)"
+# A send granted this close to the deadline might still reach Telegram after it.
+WINDOW_MARGIN = 2.0
 
 _UNREACHABLE_BAD_REQUESTS = ("chat not found", "user not found", "peer_id_invalid", "business_peer_invalid",
                              "business_connection_invalid", "bot_access_forbidden", "user is deactivated")
@@ -28,11 +34,20 @@ def _reason(error: Exception) -> str:
 
 
 async def tell(bot: Bot, chat_id: int, text: str, *, reply_markup: InlineKeyboardMarkup | None = None,
-               business_connection_id: str | None = None) -> Message:
-    """Send an HTML message to a requester; raise Unreachable when Telegram says they cannot be reached."""
+               business_connection_id: str | None = None, within: float | None = None) -> Message:
+    """Send an HTML message to a requester; raise Unreachable when Telegram says they cannot be reached, or when
+    `within` seconds (what is left of a join requester's window) pass before the message could go out."""
+    deadline = {}
+    if within is not None:
+        if within <= WINDOW_MARGIN:
+            raise Unreachable(WINDOW_CLOSED)
+        if getattr(bot, "rate_limiter", None) is not None:
+            deadline = {"rate_limit_args": {"within": within - WINDOW_MARGIN}}
     try:
         return await bot.send_message(chat_id, text, reply_markup=reply_markup,
-                                      business_connection_id=business_connection_id)
+                                      business_connection_id=business_connection_id, **deadline)
+    except WindowClosed as exc:
+        raise Unreachable(WINDOW_CLOSED) from exc
     except Forbidden as exc:
         raise Unreachable(_reason(exc)) from exc
     except BadRequest as exc:

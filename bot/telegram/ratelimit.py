@@ -29,6 +29,10 @@ PACED_PREFIXES = ("send", "edit", "copy", "forward")
 SCAN = 500  # waiting calls looked at per slot for one whose chat may receive a message now
 
 
+class WindowClosed(Exception):
+    """A call with a deadline (`rate_limit_args={"within": seconds}`) whose slot would come after it: not made."""
+
+
 def retry_seconds(error: RetryAfter) -> float:
     """How long Telegram asked us to wait."""
     value = error.retry_after
@@ -51,7 +55,7 @@ class PacedRateLimiter(BaseRateLimiter):
         self._chat_next: dict[int | str, float] = {}
         self._group_sent: dict[int | str, deque[float]] = {}
         self._paused_until = 0.0
-        self._queue: deque[tuple[Any, Any, asyncio.Future]] = deque()
+        self._queue: deque[tuple[Any, Any, float | None, asyncio.Future]] = deque()
         self._dispatcher: asyncio.Task | None = None
         self.too_many_requests = 0  # 429s seen (for benchmarks and logs)
 
@@ -62,23 +66,26 @@ class PacedRateLimiter(BaseRateLimiter):
         """Stop granting slots; calls still waiting are cancelled."""
         if self._dispatcher is not None:
             self._dispatcher.cancel()
-        for _, _, waiter in self._queue:
+        for *_, waiter in self._queue:
             waiter.cancel()
         self._queue.clear()
 
     async def process_request(self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
                               kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
                               rate_limit_args: int | None) -> Any:
-        """Wait for this call's slot, make it, and on a 429 pause everything and try again."""
+        """Wait for this call's slot, make it, and on a 429 pause everything and try again. `rate_limit_args` may
+        be a number of retries, or {"within": seconds}: a call whose slot would come later raises WindowClosed."""
         chat = data.get("chat_id")
         with contextlib.suppress(ValueError, TypeError):
             chat = int(chat)
         paced = chat is not None and endpoint.startswith(PACED_PREFIXES)
         group = chat if paced and ((isinstance(chat, int) and chat < 0) or isinstance(chat, str)) else None
         retries = rate_limit_args if isinstance(rate_limit_args, int) else self.max_retries
+        within = rate_limit_args.get("within") if isinstance(rate_limit_args, dict) else None
+        deadline = None if within is None else self.clock() + within
         for attempt in range(retries + 1):
             if paced:
-                await self._take_slot(chat, group)
+                await self._take_slot(chat, group, deadline)
             else:
                 await self._wait_pause()
             try:
@@ -105,11 +112,13 @@ class PacedRateLimiter(BaseRateLimiter):
                 ready = max(ready, sent[0] + 60.0)
         return ready
 
-    async def _take_slot(self, chat: Any, group: Any) -> None:
+    async def _take_slot(self, chat: Any, group: Any, deadline: float | None) -> None:
         """Queue for a slot; the dispatcher grants slots one at a time, first come first served among the calls
-        whose chat and group allow a send now."""
+        whose chat and group allow a send now (a call past its deadline is refused instead)."""
+        if deadline is not None and deadline <= self.clock():
+            raise WindowClosed("its deadline passed before a slot was free")
         waiter = asyncio.get_running_loop().create_future()
-        self._queue.append((chat, group, waiter))
+        self._queue.append((chat, group, deadline, waiter))
         if self._dispatcher is None or self._dispatcher.done():
             self._dispatcher = asyncio.get_running_loop().create_task(self._dispatch())
         await waiter
@@ -121,27 +130,31 @@ class PacedRateLimiter(BaseRateLimiter):
             if gate > now:
                 await self.sleep(gate - now)
                 continue
+            # Drop finished calls first: `chosen` below is an index into the queue as it stands after this.
+            self._drop_done()
             chosen, soonest = None, float("inf")
-            for i, (chat, group, waiter) in enumerate(itertools.islice(self._queue, SCAN)):
+            for i, (chat, group, deadline, waiter) in enumerate(itertools.islice(self._queue, SCAN)):
                 if waiter.done():  # cancelled while waiting (e.g. shutting down)
+                    continue
+                if deadline is not None and deadline <= now:
+                    waiter.set_exception(WindowClosed("its deadline passed before a slot was free"))
                     continue
                 ready = self._chat_ready(chat, group)
                 if ready <= now:
                     chosen = i
                     break
                 soonest = min(soonest, ready)
-            self._drop_done()
             if chosen is None:
                 if self._queue:
                     await self.sleep(max(soonest - now, 0.001) if soonest < float("inf") else 0.001)
                 continue
-            chat, group, waiter = self._queue[chosen]
+            chat, group, _, waiter = self._queue[chosen]
             del self._queue[chosen]
             self._book(now, chat, group)
             waiter.set_result(None)
 
     def _drop_done(self) -> None:
-        while self._queue and self._queue[0][2].done():
+        while self._queue and self._queue[0][-1].done():
             self._queue.popleft()
 
     def _book(self, now: float, chat: Any, group: Any) -> None:
