@@ -8,6 +8,19 @@ from helpers.world import OWNER, REVIEWER
 from db.answers import list_answers
 
 
+async def test_a_tap_turns_the_question_into_the_next_one_in_one_call(driver, fake_api, db, stranger):
+    await driver.send(stranger, "/start")
+    first = driver.last(stranger["id"])
+    before = len(fake_api.calls)
+    await driver.press(stranger, stranger["id"], first["message_id"], driver.button(first, "v1:pick:1:how.met"))
+    made = [c.method for c in fake_api.calls[before:]]
+    assert sorted(made) == ["answerCallbackQuery", "editMessageText"], "no new message, no separate keyboard edit"
+    [message] = fake_api.sent_to(stranger["id"])
+    assert message["message_id"] == first["message_id"] and message["edited"]
+    assert "«Met in person» — could you tell me a bit more?" in message["text"] and not message.get("reply_markup")
+    assert list_answers(db, 1)["how"]["choice"] == "met"
+
+
 async def test_deep_link_start_asks_both_questions_and_sends_a_card(driver, fake_api, db, stranger):
     await driver.send(stranger, "/start pycon25")
 

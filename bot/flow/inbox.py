@@ -158,13 +158,15 @@ def receive_business_edit(deps: Deps, connection_id: str, chat_id: int, user_id:
     return intake.apply_edit(deps, get_request(deps.db, latest["id"]), message_id, text)
 
 
-async def pick_choice(deps: Deps, bot: Bot, user_id: int, request_id: int, arg: str | None) -> bool:
-    """A tap on a quick-reply choice ('<question>.<choice>'): stored if it answers the current question of
-    that user's request; True when it did (its buttons can go)."""
+async def pick_choice(deps: Deps, bot: Bot, user_id: int, request_id: int, arg: str | None,
+                      message_id: int | None = None) -> str | None:
+    """A tap on a quick-reply choice ('<question>.<choice>') on message `message_id`: stored if it answers the
+    current question of that user's request. 'replaced' when the next question took the tapped message's place,
+    'stored' when it was sent apart (the tapped message's buttons should go), None when nothing was stored."""
     request = get_request(deps.db, request_id)
     if request is None or request["user_id"] != user_id or not arg or "." not in arg:
-        return False
+        return None
     if request["status"] != Status.ASKING:
-        return False
+        return None
     question_key, choice_key = arg.split(".", 1)
-    return await intake.receive_pick(deps, bot, request, question_key, choice_key) is not None
+    return await intake.receive_pick(deps, bot, request, question_key, choice_key, message_id)

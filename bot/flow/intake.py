@@ -14,6 +14,7 @@ from bot.flow.deps import Deps
 from bot.flow.followups import follow_up_once, store_followup_answer
 from bot.flow.requester import message_requester, render_for
 from bot.telegram.keyboards import choices_keyboard
+from bot.telegram.outbox import edit
 from db.answers import find_answer_by_message, list_answers, replace_answer_text, set_answer
 from db.events import insert_event
 from db.requests import get_request, insert_request, mark_answered, set_opening_note
@@ -32,24 +33,31 @@ def render_step(deps: Deps, request: Mapping, step: Step) -> str:
 
 
 async def ask(deps: Deps, bot: Bot, request: Mapping, *, greeting: bool = False,
-              write_by: datetime | None = None) -> None:
+              write_by: datetime | None = None, in_place: int | None = None) -> bool:
     """Send the current question (with the greeting first, for a new request); finish if all are answered.
-    `write_by`: the moment Telegram stops accepting messages to this requester (a join request's window)."""
+    `write_by`: the moment Telegram stops accepting messages to this requester (a join request's window).
+    `in_place`: the message whose button was just tapped; the next question replaces it (one call instead of a new
+    message and an edit removing the old buttons). True if it did."""
     step = current_step(deps, request)
     if step.kind == "done":
         if not await follow_up_once(deps, bot, request):
             await finish(deps, bot, request)
-        return
+        return False
     text = render_step(deps, request, step)
     if greeting:
         text = render_for(deps, request, "requester/greeting.html.j2") + "\n\n" + text
     # In a business chat the bot speaks as the owner: no bot buttons there, the choices are listed as text.
     buttons = step.kind == "ask" and not request.get("business_connection_id")
     markup = choices_keyboard(request["id"], step.question) if buttons else None
+    if in_place is not None and await edit(bot, request["reply_chat_id"], in_place, text, reply_markup=markup,
+                                           reply=True):
+        return True
     within = (write_by - deps.now()).total_seconds() if write_by is not None else None
-    if not await message_requester(deps, bot, request, text, reply_markup=markup, within=within):
+    if not await message_requester(deps, bot, request, text, reply_markup=markup, within=within,
+                                   reply=not greeting):
         # Nobody to ask: the owner still sees the request at once, marked unreachable.
         await finish(deps, bot, get_request(deps.db, request["id"]), thank=False)
+    return False
 
 
 async def open_request(deps: Deps, bot: Bot, *, kind: str, user_id: int, reply_chat_id: int,
@@ -101,8 +109,10 @@ def apply_edit(deps: Deps, request: Mapping, message_id: int, text: str) -> bool
     return True
 
 
-async def receive_pick(deps: Deps, bot: Bot, request: Mapping, question_key: str, choice_key: str) -> Step | None:
-    """Store a quick-reply choice if it answers the current question; return the answered step or None."""
+async def receive_pick(deps: Deps, bot: Bot, request: Mapping, question_key: str, choice_key: str,
+                       message_id: int | None = None) -> str | None:
+    """Store a quick-reply choice if it answers the current question and ask what is next, in place of the tapped
+    message when it can: 'replaced' (the tapped message now shows the next question), 'stored', or None."""
     step = current_step(deps, request)
     if step.kind != "ask" or step.question.key != question_key:
         if list_answers(deps.db, request["id"]).get(question_key, {}).get("choice") == choice_key:
@@ -112,8 +122,7 @@ async def receive_pick(deps: Deps, bot: Bot, request: Mapping, question_key: str
     if choice is None:
         return None
     set_answer(deps.db, request["id"], question_key, choice.label, choice=choice.key, now=deps.now())
-    await ask(deps, bot, request)
-    return step
+    return "replaced" if await ask(deps, bot, request, in_place=message_id) else "stored"
 
 
 async def finish(deps: Deps, bot: Bot, request: Mapping, *, thank: bool = True) -> None:

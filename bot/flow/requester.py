@@ -39,11 +39,13 @@ def render_for(deps: Deps, request: Mapping, name: str, **extra) -> str:
     return deps.prompts.render(deps.prompts.template_for(request, name), **requester_values(deps, request), **extra)
 
 
-async def message_requester(deps: Deps, bot: Bot, request: Mapping, text: str, **kwargs) -> bool:
-    """Send a message to the requester; on Unreachable record it on the request and return False."""
+async def message_requester(deps: Deps, bot: Bot, request: Mapping, text: str, *, reply: bool = True,
+                            **kwargs) -> bool:
+    """Send a message to the requester (a reply to them unless it opens the conversation); on Unreachable record
+    it on the request and return False."""
     try:
         await tell(bot, request["reply_chat_id"], text,
-                   business_connection_id=request.get("business_connection_id"), **kwargs)
+                   business_connection_id=request.get("business_connection_id"), reply=reply, **kwargs)
     except Unreachable as exc:
         set_unreachable(deps.db, request["id"], exc.reason)
         insert_event(deps.db, "unreachable", deps.now(), request_id=request["id"], user_id=request["user_id"],

@@ -49,12 +49,13 @@ async def pick_choice(update: Update, context: DoormanContext) -> None:
     """Answers a tap on a quick-reply choice: stores it and asks the next question (or 'tell me more')."""
     query = update.callback_query
     data = decode(query.data)
-    picked = data is not None and await inbox.pick_choice(context.deps, context.bot, query.from_user.id,
-                                                          data.request_id, data.arg)
+    message_id = query.message.message_id if query.message is not None else None
+    picked = None if data is None else await inbox.pick_choice(context.deps, context.bot, query.from_user.id,
+                                                               data.request_id, data.arg, message_id)
     await query.answer()
-    if picked and query.message is not None:
-        # The choice is echoed by the next question; the old buttons would only invite a second tap.
-        await drop_keyboard(context.bot, query.message.chat_id, query.message.message_id)
+    if picked == "stored" and message_id is not None:
+        # The choice is echoed by the next message; the old buttons would only invite a second tap.
+        await drop_keyboard(context.bot, query.message.chat_id, message_id)
 
 
 def register(app: Application) -> None:

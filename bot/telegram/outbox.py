@@ -34,18 +34,19 @@ def _reason(error: Exception) -> str:
 
 
 async def tell(bot: Bot, chat_id: int, text: str, *, reply_markup: InlineKeyboardMarkup | None = None,
-               business_connection_id: str | None = None, within: float | None = None) -> Message:
+               business_connection_id: str | None = None, within: float | None = None,
+               reply: bool = False) -> Message:
     """Send an HTML message to a requester; raise Unreachable when Telegram says they cannot be reached, or when
-    `within` seconds (what is left of a join requester's window) pass before the message could go out."""
-    deadline = {}
-    if within is not None:
-        if within <= WINDOW_MARGIN:
-            raise Unreachable(WINDOW_CLOSED)
-        if getattr(bot, "rate_limiter", None) is not None:
-            deadline = {"rate_limit_args": {"within": within - WINDOW_MARGIN}}
+    `within` seconds (what is left of a join requester's window) pass before the message could go out. A `reply`
+    (to someone in a conversation with the bot) is sent before other queued messages."""
+    if within is not None and within <= WINDOW_MARGIN:
+        raise Unreachable(WINDOW_CLOSED)
+    pacing = {}
+    if getattr(bot, "rate_limiter", None) is not None and (within is not None or reply):
+        pacing = {"rate_limit_args": {"within": None if within is None else within - WINDOW_MARGIN, "reply": reply}}
     try:
         return await bot.send_message(chat_id, text, reply_markup=reply_markup,
-                                      business_connection_id=business_connection_id, **deadline)
+                                      business_connection_id=business_connection_id, **pacing)
     except WindowClosed as exc:
         raise Unreachable(WINDOW_CLOSED) from exc
     except Forbidden as exc:
@@ -68,10 +69,13 @@ async def notify_reviewers(bot: Bot, chat_id: int, text: str) -> bool:
 
 
 async def edit(bot: Bot, chat_id: int, message_id: int, text: str, *,
-               reply_markup: InlineKeyboardMarkup | None = None) -> bool:
-    """Edit a message in place; True if it now shows `text` (an unchanged message counts), False if gone."""
+               reply_markup: InlineKeyboardMarkup | None = None, reply: bool = False) -> bool:
+    """Edit a message in place; True if it now shows `text` (an unchanged message counts), False if gone. A
+    `reply` (to someone in a conversation) goes before other queued messages."""
+    pacing = {"rate_limit_args": {"reply": True}} if reply and getattr(bot, "rate_limiter", None) else {}
     try:
-        await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=reply_markup)
+        await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=reply_markup,
+                                    **pacing)
     except BadRequest as exc:
         message = str(exc).lower()
         if "not modified" in message:

@@ -55,7 +55,8 @@ class PacedRateLimiter(BaseRateLimiter):
         self._chat_next: dict[int | str, float] = {}
         self._group_sent: dict[int | str, deque[float]] = {}
         self._paused_until = 0.0
-        self._queue: deque[tuple[Any, Any, float | None, asyncio.Future]] = deque()
+        # Two queues: replies to someone in a conversation first, then everything else (first questions, cards).
+        self._queues: tuple[deque, deque] = (deque(), deque())
         self._dispatcher: asyncio.Task | None = None
         self.too_many_requests = 0  # 429s seen (for benchmarks and logs)
 
@@ -66,15 +67,17 @@ class PacedRateLimiter(BaseRateLimiter):
         """Stop granting slots; calls still waiting are cancelled."""
         if self._dispatcher is not None:
             self._dispatcher.cancel()
-        for *_, waiter in self._queue:
-            waiter.cancel()
-        self._queue.clear()
+        for queue in self._queues:
+            for *_, waiter in queue:
+                waiter.cancel()
+            queue.clear()
 
     async def process_request(self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
                               kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
                               rate_limit_args: int | None) -> Any:
         """Wait for this call's slot, make it, and on a 429 pause everything and try again. `rate_limit_args` may
-        be a number of retries, or {"within": seconds}: a call whose slot would come later raises WindowClosed."""
+        be a number of retries, or a dict: "within" seconds (a call whose slot would come later raises WindowClosed)
+        and "reply": True (a reply in a conversation, served before calls that are not)."""
         chat = data.get("chat_id")
         with contextlib.suppress(ValueError, TypeError):
             chat = int(chat)
@@ -83,9 +86,10 @@ class PacedRateLimiter(BaseRateLimiter):
         retries = rate_limit_args if isinstance(rate_limit_args, int) else self.max_retries
         within = rate_limit_args.get("within") if isinstance(rate_limit_args, dict) else None
         deadline = None if within is None else self.clock() + within
+        reply = isinstance(rate_limit_args, dict) and bool(rate_limit_args.get("reply"))
         for attempt in range(retries + 1):
             if paced:
-                await self._take_slot(chat, group, deadline)
+                await self._take_slot(chat, group, deadline, reply)
             else:
                 await self._wait_pause()
             try:
@@ -112,50 +116,54 @@ class PacedRateLimiter(BaseRateLimiter):
                 ready = max(ready, sent[0] + 60.0)
         return ready
 
-    async def _take_slot(self, chat: Any, group: Any, deadline: float | None) -> None:
-        """Queue for a slot; the dispatcher grants slots one at a time, first come first served among the calls
-        whose chat and group allow a send now (a call past its deadline is refused instead)."""
+    async def _take_slot(self, chat: Any, group: Any, deadline: float | None, reply: bool) -> None:
+        """Queue for a slot; the dispatcher grants slots one at a time, replies first, then first come first served
+        among the calls whose chat and group allow a send now (a call past its deadline is refused instead)."""
         if deadline is not None and deadline <= self.clock():
             raise WindowClosed("its deadline passed before a slot was free")
         waiter = asyncio.get_running_loop().create_future()
-        self._queue.append((chat, group, deadline, waiter))
+        self._queues[0 if reply else 1].append((chat, group, deadline, waiter))
         if self._dispatcher is None or self._dispatcher.done():
             self._dispatcher = asyncio.get_running_loop().create_task(self._dispatch())
         await waiter
 
     async def _dispatch(self) -> None:
-        while self._queue:
+        while any(self._queues):
             now = self.clock()
             gate = max(self._next, self._paused_until)
             if gate > now:
                 await self.sleep(gate - now)
                 continue
-            # Drop finished calls first: `chosen` below is an index into the queue as it stands after this.
-            self._drop_done()
-            chosen, soonest = None, float("inf")
-            for i, (chat, group, deadline, waiter) in enumerate(itertools.islice(self._queue, SCAN)):
-                if waiter.done():  # cancelled while waiting (e.g. shutting down)
-                    continue
-                if deadline is not None and deadline <= now:
-                    waiter.set_exception(WindowClosed("its deadline passed before a slot was free"))
-                    continue
-                ready = self._chat_ready(chat, group)
-                if ready <= now:
-                    chosen = i
+            soonest = float("inf")
+            for queue in self._queues:
+                found, ready_at = self._grant_one(queue, now)
+                if found:
                     break
-                soonest = min(soonest, ready)
-            if chosen is None:
-                if self._queue:
+                soonest = min(soonest, ready_at)
+            else:
+                if any(self._queues):
                     await self.sleep(max(soonest - now, 0.001) if soonest < float("inf") else 0.001)
-                continue
-            chat, group, _, waiter = self._queue[chosen]
-            del self._queue[chosen]
-            self._book(now, chat, group)
-            waiter.set_result(None)
 
-    def _drop_done(self) -> None:
-        while self._queue and self._queue[0][-1].done():
-            self._queue.popleft()
+    def _grant_one(self, queue: deque, now: float) -> tuple[bool, float]:
+        """Grant a slot to the first call in `queue` whose chat and group may receive a message now; refuse calls
+        past their deadline on the way. Returns (granted, the soonest moment a call looked at will be ready)."""
+        while queue and queue[0][-1].done():  # cancelled while waiting (e.g. shutting down), or refused
+            queue.popleft()
+        soonest = float("inf")
+        for i, (chat, group, deadline, waiter) in enumerate(itertools.islice(queue, SCAN)):
+            if waiter.done():
+                continue
+            if deadline is not None and deadline <= now:
+                waiter.set_exception(WindowClosed("its deadline passed before a slot was free"))
+                continue
+            ready = self._chat_ready(chat, group)
+            if ready <= now:
+                del queue[i]
+                self._book(now, chat, group)
+                waiter.set_result(None)
+                return True, now
+            soonest = min(soonest, ready)
+        return False, soonest
 
     def _book(self, now: float, chat: Any, group: Any) -> None:
         self._next = now + self.interval
