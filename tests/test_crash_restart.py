@@ -20,7 +20,7 @@ class Person:
     """A requester who answers whatever the bot asked last, and says /start again when it went quiet."""
 
     def __init__(self, api, user):
-        self.api, self.user, self.seen = api, user, 0
+        self.api, self.user, self.seen = api, user, None
         self.done = False
 
     def messages(self):
@@ -29,7 +29,7 @@ class Person:
     def act(self):
         """Answer the bot's latest message (or open the conversation)."""
         messages = self.messages()
-        self.seen = len(messages)
+        self.seen = self.latest()
         last = messages[-1]["text"] if messages else ""
         name = self.user["first_name"]
         if "Thank you!" in last or "already with the owner" in last:
@@ -46,8 +46,13 @@ class Person:
         else:
             self.api.private_message(self.user, "/start")
 
+    def latest(self):
+        """What the person sees last: the bot answers with a new message or by editing the tapped question."""
+        messages = self.messages()
+        return (len(messages), messages[-1]["text"]) if messages else (0, "")
+
     def answered(self):
-        return len(self.messages()) > self.seen
+        return self.latest() != self.seen
 
 
 def test_kill_9_at_random_points_loses_nothing(fake_api, tmp_path, capsys):
