@@ -14,6 +14,7 @@ RATE_LIMITED = {"sendmessage", "editmessagetext", "editmessagereplymarkup", "edi
                 "sendphoto", "senddocument", "copymessage", "forwardmessage"}
 GATEWAY_PAGE = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
                 b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+TRUNCATED_JSON = b'{"ok":true,"result":{"message_id":'
 
 
 class FaultInjection:
@@ -25,7 +26,8 @@ class FaultInjection:
         """Make the next `times` calls to `method` (matching `when`) fail without running.
 
         kind="timeout"/"reset"/"timeout_after" drops the connection instead of answering
-        ("timeout_after" runs the method first: the request took effect, the answer was lost).
+        ("timeout_after" runs the method first: the request took effect, the answer was lost);
+        kind="truncated" answers HTTP 200 with a JSON body cut short, without running the method.
         """
         if error_code == 429 and retry_after is None:
             retry_after = 1
@@ -72,6 +74,9 @@ class FaultInjection:
         if kind in ("timeout", "reset"):
             self.calls.append(Call(method, params, False, None, {"fault": kind}))
             return Reply(0, None, fault=kind)
+        if kind == "truncated":
+            self.calls.append(Call(method, params, False, None, {"fault": kind}))
+            return Reply(200, TRUNCATED_JSON, media_type="application/json")
         if kind == "502":
             self.calls.append(Call(method, params, False, None, {"error_code": 502, "description": "Bad Gateway"}))
             return Reply(502, GATEWAY_PAGE)

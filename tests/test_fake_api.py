@@ -464,6 +464,25 @@ async def test_fail_next_with_predicate_and_retry_after(api, bot, ada):
     assert api.sent_to(ADA)[-1]["text"] == "lost answer", "the request took effect; only the answer was lost"
 
 
+@pytest.mark.parametrize("served", [False, True])
+async def test_a_truncated_answer_is_a_200_with_a_body_cut_short(api, ada, served):
+    api.private_message(ada, "hi")
+    api.fail_next("sendMessage", kind="truncated")
+    server = api.serve() if served else None
+    base_url = server.base_url if server else "http://fake-bot-api.invalid/bot"
+    try:
+        async with httpx.AsyncClient(transport=None if server else api.transport, timeout=10) as client:
+            reply = await client.post(f"{base_url}{TOKEN}/sendMessage", data={"chat_id": str(ADA), "text": "cut"})
+    finally:
+        if server:
+            server.close()
+    assert reply.status_code == 200 and reply.headers["content-type"] == "application/json"
+    with pytest.raises(ValueError):
+        reply.json()
+    assert api.sent_to(ADA) == [], "the method did not run"
+    assert api.calls[-1].error == {"fault": "truncated"}
+
+
 async def run_with_faults(seed: int) -> list[str]:
     api = FakeBotAPI(token=TOKEN)
     api.user(ADA, "Ada")
