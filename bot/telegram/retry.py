@@ -1,12 +1,13 @@
 """HTTP requests to the Bot API, retried with backoff when the network or Telegram's servers fail."""
 
 import asyncio
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
 log = logging.getLogger(__name__)
@@ -23,8 +24,14 @@ def at_most_once() -> Iterator[None]:
         _AT_MOST_ONCE.reset(token)
 
 
+class UnreadableReply(TimedOut):
+    """The Bot API's answer is not JSON (e.g. a body cut short). Like a timeout, the outcome is unknown: the call
+    may have taken effect, so it is retried, except inside `at_most_once()`."""
+
+
 class RetryingRequest(HTTPXRequest):
-    """HTTPXRequest that repeats a call after a network error, a timeout or a 5xx, up to `retries` times.
+    """HTTPXRequest that repeats a call after a network error, a timeout, an unreadable answer or a 5xx, up to
+    `retries` times.
 
     Telegram gives no idempotency key: a timeout after Telegram processed a send means the retry sends it
     twice. A duplicate question or card is a far smaller harm than a lost one, so sends are retried too.
@@ -36,6 +43,14 @@ class RetryingRequest(HTTPXRequest):
         super().__init__(**kwargs)
         self.retries, self.backoff = retries, backoff
 
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict:
+        """Parse an answer; a body that is not JSON raises UnreadableReply (PTB raises a bare TelegramError)."""
+        try:
+            return json.loads(payload.decode("utf-8", "replace"))
+        except ValueError as exc:
+            raise UnreadableReply(f"the Bot API answered {len(payload)} bytes that are not JSON") from exc
+
     async def post(self, url: str, request_data=None, **timeouts):
         """POST to the Bot API, retrying transient failures with exponential backoff."""
         method = url.rsplit("/", 1)[-1]
@@ -44,7 +59,7 @@ class RetryingRequest(HTTPXRequest):
                 return await super().post(url, request_data, **timeouts)
             except (RetryAfter, BadRequest, Forbidden, InvalidToken):
                 raise
-            except NetworkError as exc:  # TimedOut is a NetworkError too; 5xx arrive as NetworkError
+            except NetworkError as exc:  # TimedOut and UnreadableReply are NetworkErrors; so are 5xx
                 # PTB wraps non-HTTP failures (e.g. a closed event loop at shutdown) the same way: not transient.
                 unknown = str(exc).startswith("Unknown error in HTTP implementation")
                 if attempt == self.retries or _AT_MOST_ONCE.get() or unknown:
