@@ -257,9 +257,11 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
         return message
 
     def _push(self, kind: str, payload: dict) -> dict:
+        return self._queue({kind: public(payload) if "message_id" in payload else copy.deepcopy(payload)})
+
+    def _queue(self, fields: dict) -> dict:
         self._next_id["updates"] = self._next_id.get("updates", 0) + 1
-        update = {"update_id": self._next_id["updates"], kind: public(payload) if "message_id" in payload
-                  else copy.deepcopy(payload)}
+        update = {"update_id": self._next_id["updates"], **fields}
         self.updates.append(update)
         self.wake()
         return copy.deepcopy(update)
