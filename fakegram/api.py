@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import math
 import random
 import re
 import threading
@@ -86,6 +87,7 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
         self._limits: dict | None = None
         self._windows: dict[tuple, deque] = {}
         self._poll_generation = 0
+        self._hang_generation = 0
 
     # -- wire ---------------------------------------------------------------------------------
 
@@ -143,9 +145,13 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
 
     def handle(self, path: str, content_type: str, body: bytes, query: str = "",
                stop: threading.Event | None = None) -> Reply:
-        """Answer one request, blocking the calling thread during a long poll."""
+        """Answer one request, blocking the calling thread during a long poll (or a hung call)."""
+        hang = self._hang_generation
         pending = self.begin(path, content_type, body, query)
         if isinstance(pending, Reply):
+            with self._cond:
+                while pending.fault == "hang" and self._hang_generation == hang and not (stop and stop.is_set()):
+                    self._cond.wait()
             return pending
         with self._cond:
             while (remaining := self._wait_time(pending)) and not (stop and stop.is_set()):
@@ -153,24 +159,31 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
         return self.finish(pending)
 
     async def handle_async(self, path: str, content_type: str, body: bytes, query: str = "") -> Reply:
-        """Answer one request, awaiting (not blocking) during a long poll."""
+        """Answer one request, awaiting (not blocking) during a long poll (or a hung call)."""
+        hang = self._hang_generation
         pending = self.begin(path, content_type, body, query)
         if isinstance(pending, Reply):
+            if pending.fault == "hang":
+                await self._wait_async(lambda: math.inf if self._hang_generation == hang else 0.0)
             return pending
+        await self._wait_async(lambda: self._wait_time(pending))
+        return self.finish(pending)
+
+    async def _wait_async(self, remaining: Callable[[], float]) -> None:
+        """Await until remaining() (checked under the lock at every wake()) is 0."""
         while True:
             with self.lock:
-                if not (remaining := self._wait_time(pending)):
-                    break
+                if not (seconds := remaining()):
+                    return
                 waiter = (asyncio.get_running_loop(), asyncio.Event())
                 self._async_waiters.append(waiter)
             try:
-                await asyncio.wait_for(waiter[1].wait(), remaining)
+                await asyncio.wait_for(waiter[1].wait(), None if seconds == math.inf else seconds)
             except TimeoutError:
                 pass
             finally:
                 with self.lock:
                     self._async_waiters.remove(waiter)
-        return self.finish(pending)
 
     def wake(self) -> None:
         """Wake every long poll so it re-checks for updates (or for a stopped server)."""

@@ -98,7 +98,7 @@ class FakeTransport(httpx.AsyncBaseTransport):
 def _to_response(request: httpx.Request, reply: Any) -> httpx.Response:
     if reply.fault in ("timeout", "timeout_after"):
         raise httpx.ReadTimeout("fake Bot API: read timed out", request=request)
-    if reply.fault == "reset":
+    if reply.fault in ("reset", "hang"):
         raise httpx.RemoteProtocolError("fake Bot API: server disconnected without sending a response",
                                         request=request)
     return httpx.Response(reply.status, content=reply.content,
