@@ -25,6 +25,7 @@ from bot.telegram.bot import DoormanBot
 from bot.telegram.concurrency import PerSenderProcessor
 from bot.telegram.ratelimit import telegram_rate_limiter
 from bot.telegram.retry import RetryingRequest
+from bot.telegram.stopping import Stopping
 from db import open_db
 
 ALLOWED_UPDATES = [
@@ -64,18 +65,22 @@ def build_application(
     rate_limiter: bool | AIORateLimiter = True,
     retries: int = 3,
     backoff: float = 0.5,
+    stopping: Stopping | None = None,
 ) -> Application:
-    """Build the bot. Tests pass a database, a clock and the fake Bot API's in-process transport."""
+    """Build the bot. Tests pass a database, a clock and the fake Bot API's in-process transport; `python -m bot`
+    passes the Stopping its signal handlers begin."""
     deps = build_deps(settings, db if db is not None else open_db(settings.database_path), clock)
     http = {"httpx_kwargs": {"transport": transport}} if transport is not None else {}
     limiter = telegram_rate_limiter() if rate_limiter is True else rate_limiter or None
+    stopping = stopping or Stopping()
     bot = DoormanBot(
         settings.token,
+        stopping=stopping,
         base_url=settings.base_url,
         defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone,
                           link_preview_options=LinkPreviewOptions(is_disabled=True)),
         # Long polling has its own retry loop in PTB; every other call retries transient failures itself.
-        request=RetryingRequest(retries=retries, backoff=backoff, connection_pool_size=64, **http),
+        request=RetryingRequest(retries=retries, backoff=backoff, stopping=stopping, connection_pool_size=64, **http),
         get_updates_request=HTTPXRequest(read_timeout=30.0, **http),
         rate_limiter=limiter,
     )

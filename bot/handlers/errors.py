@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.handlers.context import DoormanContext
+from bot.telegram.stopping import CutShort
 
 log = logging.getLogger("doorman.errors")
 
@@ -16,6 +17,10 @@ async def report_error(update: object, context: DoormanContext) -> None:
     if isinstance(update, Update):
         user = update.effective_user
         where = f"update {update.update_id}" + (f" from user {user.id}" if user else "")
+    if isinstance(context.error, CutShort):
+        # Expected while stopping, and nothing is lost: what the call was for is still due in SQLite.
+        log.warning("%s was cut short because the bot is stopping", where)
+        return
     log.error("error while handling %s: %s", where, context.error, exc_info=context.error)
 
 

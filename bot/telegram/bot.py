@@ -1,4 +1,5 @@
-"""The Bot object doorman talks to Telegram through: PTB's ExtBot, reading each polled update on its own."""
+"""The Bot object doorman talks to Telegram through: PTB's ExtBot, reading each polled update on its own and
+cutting calls short when the bot stops."""
 
 from collections.abc import Sequence
 from datetime import timedelta
@@ -7,12 +8,26 @@ from telegram import Update
 from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
 from telegram.ext import ExtBot
 
+from bot.telegram.stopping import Stopping
 from bot.telegram.updates import parse_updates
 
 
 class DoormanBot(ExtBot):
     """ExtBot whose get_updates survives an update it cannot parse (PTB's loses the whole batch, then fetches it
-    again forever: the offset never moves past it)."""
+    again forever: the offset never moves past it), and whose calls end on time once `stopping` has begun."""
+
+    def __init__(self, token: str, *, stopping: Stopping | None = None, **kwargs):
+        super().__init__(token, **kwargs)
+        with self._unfrozen():
+            self.stopping = stopping or Stopping()
+
+    async def _do_post(self, endpoint: str, data: dict, *, read_timeout=DEFAULT_NONE, write_timeout=DEFAULT_NONE,
+                       connect_timeout=DEFAULT_NONE, pool_timeout=DEFAULT_NONE):
+        # Every Bot API call passes here (ExtBot overrides it the same way to add rate limiting): bounding it bounds
+        # the rate limiter's waits, the request's retries and the HTTP exchange together.
+        return await self.stopping.bound(super()._do_post(
+            endpoint, data, read_timeout=read_timeout, write_timeout=write_timeout, connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout))
 
     async def get_updates(self, offset: int | None = None, limit: int | None = None,
                           timeout: float | timedelta | None = None, allowed_updates: Sequence[str] | None = None,

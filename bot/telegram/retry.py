@@ -1,6 +1,5 @@
 """HTTP requests to the Bot API, retried with backoff when the network or Telegram's servers fail."""
 
-import asyncio
 import json
 import logging
 from collections.abc import Iterator
@@ -9,6 +8,8 @@ from contextvars import ContextVar
 
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
+
+from bot.telegram.stopping import CutShort, Stopping
 
 log = logging.getLogger(__name__)
 _AT_MOST_ONCE: ContextVar[bool] = ContextVar("doorman_at_most_once", default=False)
@@ -37,11 +38,13 @@ class RetryingRequest(HTTPXRequest):
     twice. A duplicate question or card is a far smaller harm than a lost one, so sends are retried too.
     Sends that must never arrive twice (the weekly summary) run inside `at_most_once()`.
     RetryAfter (429) is left to AIORateLimiter, which waits exactly as long as Telegram asks.
+    Once `stopping` has begun, nothing is retried and a backoff in progress ends at once (CutShort).
     """
 
-    def __init__(self, *, retries: int = 3, backoff: float = 0.5, **kwargs):
+    def __init__(self, *, retries: int = 3, backoff: float = 0.5, stopping: Stopping | None = None, **kwargs):
         super().__init__(**kwargs)
         self.retries, self.backoff = retries, backoff
+        self.stopping = stopping or Stopping()
 
     @staticmethod
     def parse_json_payload(payload: bytes) -> dict:
@@ -65,6 +68,11 @@ class RetryingRequest(HTTPXRequest):
                 if attempt == self.retries or _AT_MOST_ONCE.get() or unknown:
                     raise
                 delay = self.backoff * 2**attempt
-                log.warning("%s failed (%s); retry %d/%d in %.1f s", method, exc, attempt + 1, self.retries, delay)
-                await asyncio.sleep(delay)
+                if not self.stopping.started:
+                    log.warning("%s failed (%s); retry %d/%d in %.1f s", method, exc, attempt + 1, self.retries,
+                                delay)
+                    if not await self.stopping.sleep(delay):
+                        continue
+                # Given up because of the stop, not because Telegram failed for good: reported calmly.
+                raise CutShort(f"{exc.message}; not retried: the bot is stopping") from exc
         raise AssertionError("unreachable")
