@@ -12,6 +12,7 @@ from helpers.process import start_bot, stop_bot, wait_for
 from helpers.world import OWNER, TOKEN, Driver
 
 from bot.app import build_application
+from bot.jobs import on_start
 from bot.telegram.stopping import CutShort, Stopping
 
 # Docker waits 10 s between SIGTERM and SIGKILL (Heroku 30, systemd 90): the shortest grace period we must meet.
@@ -151,3 +152,38 @@ async def test_a_send_given_up_while_stopping_is_logged_calmly_and_the_request_s
     assert reports == [("WARNING", f"{where} was cut short because the bot is stopping", None)]
     assert [(r["user_id"], r["status"]) for r in requests(db)] == [(stranger["id"], "asking")]
 
+
+async def test_catching_up_at_start_cut_short_is_logged_calmly_and_the_card_stays_due(make_app, settings, db,
+                                                                                      fake_api, clock, stranger,
+                                                                                      owner, caplog):
+    fake_api.private_message(owner, "/start")
+    first = Driver(await make_app(settings, db), fake_api)
+    await first.send(stranger, "/start")
+    await first.send(stranger, "Read your blog post on SQLite WAL mode")
+    fake_api.fail_next("sendMessage", error_code=502, description="Bad Gateway", times=4,
+                       when=lambda params: params.get("chat_id") == OWNER)
+    await first.send(stranger, "Want to ask about checkpoints")
+    await first.answer_followup(stranger)
+    await first.app.shutdown()
+    assert requests(db)[0]["card_message_id"] is None, "the card is due at the next start"
+    caplog.clear()
+
+    stopping = Stopping(grace=0.2)
+    second = build_application(settings, db=db, clock=clock, transport=fake_api.transport, stopping=stopping)
+    await second.initialize()
+    fake_api.fail_next("sendMessage", kind="hang", when=lambda params: params.get("chat_id") == OWNER)
+    starting = asyncio.create_task(on_start(second))
+    await until_called(fake_api, "sendMessage", len(fake_api.calls_to("sendMessage")) + 1)
+    stopping.begin()
+    await asyncio.wait_for(starting, 10)
+    await second.shutdown()
+    fake_api.clear_faults()
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
+    assert any("cut short because the bot is stopping" in r.getMessage() for r in caplog.records), caplog.text
+    assert requests(db)[0]["card_message_id"] is None
+
+    third = await make_app(settings, db)
+    await on_start(third)
+    [card] = [m for m in fake_api.sent_to(OWNER) if "Want to ask about checkpoints" in m["text"]]
+    assert requests(db)[0]["card_message_id"] == card["message_id"]
+    await third.shutdown()
