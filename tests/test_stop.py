@@ -5,15 +5,18 @@ import asyncio
 import signal
 import sqlite3
 import subprocess
+from datetime import UTC, datetime
 
 import pytest
 from helpers.flows import requests
 from helpers.process import start_bot, stop_bot, wait_for
 from helpers.world import OWNER, TOKEN, Driver
+from telegram.error import TimedOut
 
 from bot.app import build_application
-from bot.jobs import on_start
-from bot.telegram.stopping import CutShort, Stopping
+from bot.flow.summaries import catch_up_summary
+from bot.jobs import deps_of, on_start
+from bot.telegram.stopping import CutShort, CutShortInFlight, Stopping
 
 # Docker waits 10 s between SIGTERM and SIGKILL (Heroku 30, systemd 90): the shortest grace period we must meet.
 GRACE_PERIOD = 10
@@ -120,8 +123,9 @@ async def test_stopping_ends_a_retry_backoff_at_once_and_retries_nothing(stoppin
     await until_called(fake_api, "sendMessage")
     stopping.begin()
     # Given up because of the stop, not because Telegram failed for good: a CutShort, like a hanging call.
-    with pytest.raises(CutShort, match="Bad Gateway"):
+    with pytest.raises(CutShort, match="Bad Gateway") as given_up:
         await asyncio.wait_for(send, 10)  # a deadline far below the 60 s backoff, not a timing assertion
+    assert not isinstance(given_up.value, TimedOut), "Telegram refused it: still a refusal, not a timeout"
     assert len(fake_api.calls_to("sendMessage")) == 1
 
 
@@ -131,10 +135,11 @@ async def test_stopping_cuts_a_hanging_call_short_and_refuses_new_ones(stopping_
     send = asyncio.create_task(app.bot.send_message(stranger["id"], "hello"))
     await until_called(fake_api, "sendMessage")
     stopping.begin()
-    with pytest.raises(CutShort):
+    with pytest.raises(CutShortInFlight):  # a timeout: Telegram had it, so it may have taken effect
         await asyncio.wait_for(send, 10)
-    with pytest.raises(CutShort):
+    with pytest.raises(CutShort) as refused:
         await app.bot.send_message(stranger["id"], "after the grace period")
+    assert not isinstance(refused.value, TimedOut), "never sent, so certainly without effect"
     assert len(fake_api.calls_to("sendMessage")) == 1, "nothing was sent after the grace period"
     fake_api.clear_faults()
 
@@ -187,3 +192,29 @@ async def test_catching_up_at_start_cut_short_is_logged_calmly_and_the_card_stay
     [card] = [m for m in fake_api.sent_to(OWNER) if "Want to ask about checkpoints" in m["text"]]
     assert requests(db)[0]["card_message_id"] == card["message_id"]
     await third.shutdown()
+
+
+def weekly_summaries(api) -> list[dict]:
+    return [m for m in api.sent_to(OWNER) if m["text"].startswith("📊 Weekly summary")]
+
+
+async def test_a_weekly_summary_refused_because_the_bot_is_stopping_goes_out_at_the_next_start(make_app, settings, db,
+                                                                                                fake_api, clock,
+                                                                                                owner):
+    fake_api.private_message(owner, "/start")
+    stopping = Stopping(grace=0)
+    app = build_application(settings, db=db, clock=clock, transport=fake_api.transport, stopping=stopping)
+    await app.initialize()
+    clock.current = datetime(2026, 11, 18, 12, tzinfo=UTC)
+    assert await catch_up_summary(deps_of(app), app.bot) == 0  # the first start records where it begins
+    clock.current = datetime(2026, 11, 23, 9, tzinfo=UTC)  # Monday 09:00: the summary is due
+    stopping.begin()  # no grace: every call is refused before it reaches Telegram
+    assert await catch_up_summary(deps_of(app), app.bot) == 0
+    await app.shutdown()
+    assert weekly_summaries(fake_api) == []
+
+    # Never sent, so not "may have arrived" (a week must never arrive twice, but must not be lost either).
+    second = await make_app(settings, db)
+    assert await catch_up_summary(deps_of(second), second.bot) == 1
+    assert len(weekly_summaries(fake_api)) == 1
+    await second.shutdown()

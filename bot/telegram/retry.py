@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.telegram.stopping import CutShort, Stopping
+from bot.telegram.stopping import CutShort, CutShortInFlight, Stopping
 
 log = logging.getLogger(__name__)
 _AT_MOST_ONCE: ContextVar[bool] = ContextVar("doorman_at_most_once", default=False)
@@ -73,6 +73,8 @@ class RetryingRequest(HTTPXRequest):
                                 delay)
                     if not await self.stopping.sleep(delay):
                         continue
-                # Given up because of the stop, not because Telegram failed for good: reported calmly.
-                raise CutShort(f"{exc.message}; not retried: the bot is stopping") from exc
+                # Given up because of the stop, not because Telegram failed for good: reported calmly. A timeout
+                # stays a timeout (the call may have taken effect); a refusal stays a refusal.
+                cut = CutShortInFlight if isinstance(exc, TimedOut) else CutShort
+                raise cut(f"{exc.message}; not retried: the bot is stopping") from exc
         raise AssertionError("unreachable")

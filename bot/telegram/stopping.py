@@ -2,7 +2,8 @@
 
 Platforms give a stopping process little time before SIGKILL (Docker 10 s, Heroku 30 s), and a hanging Bot API
 call with its retries takes far longer. A call cut short loses no state (it is in SQLite), only what any send
-that fails for good loses. A card is sent at the next start. A question is asked again at the requester's next
+that fails for good loses. A card is sent at the next start, and so is a weekly summary that was never sent (one
+cut short in flight may have arrived, so it is not sent twice). A question is asked again at the requester's next
 /start (a reply typed instead is taken as its answer; a join requester's card comes when the answer deadline
 passes). A join approval or decline goes back to pending for the reviewer to press again. A message telling a
 requester of a decision is not sent again.
@@ -14,15 +15,21 @@ import signal
 from collections.abc import Awaitable
 from typing import TypeVar
 
-from telegram.error import TimedOut
+from telegram.error import NetworkError, TimedOut
 
 T = TypeVar("T")
 GRACE_SECONDS = 3.0
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
 
 
-class CutShort(TimedOut):
-    """A Bot API call abandoned because the bot is stopping. Like a timeout, it may or may not have taken effect."""
+class CutShort(NetworkError):
+    """A Bot API call given up because the bot is stopping, before it could take effect (never sent, or refused
+    and not retried)."""
+
+
+class CutShortInFlight(CutShort, TimedOut):
+    """A Bot API call given up because the bot is stopping, while Telegram had it: like a timeout, it may or may not
+    have taken effect."""
 
 
 class Stopping:
@@ -65,7 +72,7 @@ class Stopping:
                     self._timeouts.discard(timeout)
         except TimeoutError as exc:
             if timeout.expired():
-                raise CutShort("cut short: the bot is stopping") from exc
+                raise CutShortInFlight("cut short: the bot is stopping") from exc
             raise
 
     async def sleep(self, seconds: float) -> bool:
