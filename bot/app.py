@@ -20,9 +20,11 @@ from bot.jobs import DEPS_KEY, on_start
 from bot.llm_assessor import LlmAssessor
 from bot.prompt_files import PromptFiles, read_assessor
 from bot.settings import Settings
+from bot.telegram.bot import DoormanBot
 from bot.telegram.concurrency import PerSenderProcessor
 from bot.telegram.ratelimit import PacedRateLimiter
 from bot.telegram.retry import RetryingRequest
+from bot.telegram.stopping import Stopping
 from db import open_db
 from db.connection import Database
 
@@ -63,29 +65,37 @@ def build_application(
     rate_limiter: bool | BaseRateLimiter = True,
     retries: int = 3,
     backoff: float = 0.5,
+    stopping: Stopping | None = None,
 ) -> Application:
-    """Build the bot. Tests pass a database, a clock and the fake Bot API's in-process transport."""
+    """Build the bot. Tests pass a database, a clock and the fake Bot API's in-process transport; `python -m bot`
+    passes the Stopping its signal handlers begin."""
     deps = build_deps(settings, db if db is not None else open_db(settings.database_path), clock)
-    builder = (
-        ApplicationBuilder()
-        .token(settings.token)
-        .base_url(settings.base_url)
-        .context_types(ContextTypes(context=DoormanContext))
-        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone,
-                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .post_init(on_start)
-    )
     http = {"httpx_kwargs": {"transport": transport}} if transport is not None else {}
-    # Long polling has its own retry loop in PTB; every other call retries transient failures itself.
-    builder = builder.request(RetryingRequest(retries=retries, backoff=backoff, connection_pool_size=64, **http))
-    builder = builder.get_updates_request(HTTPXRequest(read_timeout=30.0, **http))
-    processor = PerSenderProcessor()
-    builder = builder.concurrent_updates(processor)
     if isinstance(rate_limiter, BaseRateLimiter):
-        builder = builder.rate_limiter(rate_limiter)
-    elif rate_limiter:
-        builder = builder.rate_limiter(PacedRateLimiter())
-    app = builder.build()
+        limiter = rate_limiter
+    else:
+        limiter = PacedRateLimiter() if rate_limiter else None
+    stopping = stopping or Stopping()
+    bot = DoormanBot(
+        settings.token,
+        stopping=stopping,
+        base_url=settings.base_url,
+        defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone,
+                          link_preview_options=LinkPreviewOptions(is_disabled=True)),
+        # Long polling has its own retry loop in PTB; every other call retries transient failures itself.
+        request=RetryingRequest(retries=retries, backoff=backoff, stopping=stopping, connection_pool_size=64, **http),
+        get_updates_request=HTTPXRequest(read_timeout=30.0, **http),
+        rate_limiter=limiter,
+    )
+    processor = PerSenderProcessor()
+    app = (
+        ApplicationBuilder()
+        .bot(bot)
+        .context_types(ContextTypes(context=DoormanContext))
+        .post_init(on_start)
+        .concurrent_updates(processor)
+        .build()
+    )
     processor.rerun = app.process_update
     app.bot_data[DEPS_KEY] = deps
     # Order matters: the duplicate-update guard wraps everything; reviewer commands and buttons come before the

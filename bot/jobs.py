@@ -27,7 +27,10 @@ async def on_start(app: Application) -> None:
         done = await run_upkeep(deps, app.bot)
         done["summaries"] = await catch_up_summary(deps, app.bot)
     except Exception:  # a Telegram outage at start must not stop the bot; the rows stay due
-        log.exception("could not catch up at start; what is due stays due")
+        if app.bot.stopping.started:  # its calls were cut short, or its HTTP client closed under it
+            log.warning("catching up at start was cut short because the bot is stopping; what is due stays due")
+        else:
+            log.exception("could not catch up at start; what is due stays due")
     else:
         if any(done.values()):
             log.info("caught up at start: %s", done)

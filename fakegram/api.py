@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import math
 import random
 import re
 import threading
@@ -87,6 +88,7 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
         self._windows: dict[tuple, deque] = {}
         self._poll_generation = 0
         self._in_flight = 0
+        self._hang_generation = 0
 
     # -- wire ---------------------------------------------------------------------------------
 
@@ -144,13 +146,17 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
 
     def handle(self, path: str, content_type: str, body: bytes, query: str = "",
                stop: threading.Event | None = None) -> Reply:
-        """Answer one request, blocking the calling thread during a long poll."""
+        """Answer one request, blocking the calling thread during a long poll (or a hung call)."""
         counted = not path.rstrip("/").lower().endswith("/getupdates")  # a long poll is never "in flight"
         with self.lock:
             self._in_flight += counted
         try:
+            hang = self._hang_generation
             pending = self.begin(path, content_type, body, query)
             if isinstance(pending, Reply):
+                with self._cond:
+                    while pending.fault == "hang" and self._hang_generation == hang and not (stop and stop.is_set()):
+                        self._cond.wait()
                 return pending
             with self._cond:
                 while (remaining := self._wait_time(pending)) and not (stop and stop.is_set()):
@@ -172,24 +178,31 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
         raise TimeoutError("the fake Bot API stayed busy")
 
     async def handle_async(self, path: str, content_type: str, body: bytes, query: str = "") -> Reply:
-        """Answer one request, awaiting (not blocking) during a long poll."""
+        """Answer one request, awaiting (not blocking) during a long poll (or a hung call)."""
+        hang = self._hang_generation
         pending = self.begin(path, content_type, body, query)
         if isinstance(pending, Reply):
+            if pending.fault == "hang":
+                await self._wait_async(lambda: math.inf if self._hang_generation == hang else 0.0)
             return pending
+        await self._wait_async(lambda: self._wait_time(pending))
+        return self.finish(pending)
+
+    async def _wait_async(self, remaining: Callable[[], float]) -> None:
+        """Await until remaining() (checked under the lock at every wake()) is 0."""
         while True:
             with self.lock:
-                if not (remaining := self._wait_time(pending)):
-                    break
+                if not (seconds := remaining()):
+                    return
                 waiter = (asyncio.get_running_loop(), asyncio.Event())
                 self._async_waiters.append(waiter)
             try:
-                await asyncio.wait_for(waiter[1].wait(), remaining)
+                await asyncio.wait_for(waiter[1].wait(), None if seconds == math.inf else seconds)
             except TimeoutError:
                 pass
             finally:
                 with self.lock:
                     self._async_waiters.remove(waiter)
-        return self.finish(pending)
 
     def wake(self) -> None:
         """Wake every long poll so it re-checks for updates (or for a stopped server)."""
@@ -276,9 +289,11 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
         return message
 
     def _push(self, kind: str, payload: dict) -> dict:
+        return self._queue({kind: public(payload) if "message_id" in payload else copy.deepcopy(payload)})
+
+    def _queue(self, fields: dict) -> dict:
         self._next_id["updates"] = self._next_id.get("updates", 0) + 1
-        update = {"update_id": self._next_id["updates"], kind: public(payload) if "message_id" in payload
-                  else copy.deepcopy(payload)}
+        update = {"update_id": self._next_id["updates"], **fields}
         self.updates.append(update)
         self.wake()
         return copy.deepcopy(update)

@@ -28,6 +28,16 @@ class UpdateBuilders:
             self.users[user_id] = user
         return copy.deepcopy(user)
 
+    def raw_update(self, fields: dict) -> dict:
+        """Queue an update exactly as given, only update_id added: e.g. one the bot's library cannot parse.
+
+        The fake's state is left alone; `fields` needs one key naming the update's kind (e.g. "message").
+        """
+        if not fields or "update_id" in fields:
+            raise ValueError("raw_update takes the update's fields without update_id, e.g. {'message': {...}}")
+        with self.lock:
+            return self._queue(copy.deepcopy(fields))
+
     def block_bot(self, user: dict | int) -> dict:
         """The user blocks the bot; returns the private my_chat_member update Telegram sends."""
         with self.lock:

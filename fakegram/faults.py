@@ -14,6 +14,7 @@ RATE_LIMITED = {"sendmessage", "editmessagetext", "editmessagereplymarkup", "edi
                 "sendphoto", "senddocument", "copymessage", "forwardmessage"}
 GATEWAY_PAGE = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
                 b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+TRUNCATED_JSON = b'{"ok":true,"result":{"message_id":'
 
 
 class FaultInjection:
@@ -25,7 +26,9 @@ class FaultInjection:
         """Make the next `times` calls to `method` (matching `when`) fail without running.
 
         kind="timeout"/"reset"/"timeout_after" drops the connection instead of answering
-        ("timeout_after" runs the method first: the request took effect, the answer was lost).
+        ("timeout_after" runs the method first: the request took effect, the answer was lost);
+        kind="truncated" answers HTTP 200 with a JSON body cut short, without running the method;
+        kind="hang" never answers (the method does not run) until clear_faults() or the server closes.
         """
         if error_code == 429 and retry_after is None:
             retry_after = 1
@@ -35,6 +38,14 @@ class FaultInjection:
         with self.lock:
             self._fail_rules.append({"key": method.lower(), "times": times, "when": when, "kind": kind,
                                      "error": ApiError(error_code, description, retry_after)})
+
+    def clear_faults(self) -> None:
+        """Forget scripted failures and random faults; calls left hanging are let go (their connection drops)."""
+        with self.lock:
+            self._fail_rules.clear()
+            self._inject = None
+            self._hang_generation += 1
+            self.wake()
 
     def inject_faults(self, rate: float, seed: int = 0,
                       kinds: tuple[str, ...] = ("429", "500", "502", "timeout", "reset"),
@@ -69,9 +80,12 @@ class FaultInjection:
     def _fault_reply(self, method: str, params: dict, kind: str | None, error: ApiError | None) -> Reply | str:
         if kind == "timeout_after":
             return kind
-        if kind in ("timeout", "reset"):
+        if kind in ("timeout", "reset", "hang"):
             self.calls.append(Call(method, params, False, None, {"fault": kind}))
             return Reply(0, None, fault=kind)
+        if kind == "truncated":
+            self.calls.append(Call(method, params, False, None, {"fault": kind}))
+            return Reply(200, TRUNCATED_JSON, media_type="application/json")
         if kind == "502":
             self.calls.append(Call(method, params, False, None, {"error_code": 502, "description": "Bad Gateway"}))
             return Reply(502, GATEWAY_PAGE)

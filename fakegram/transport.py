@@ -26,6 +26,7 @@ class Reply:
     status: int
     body: dict | bytes | None = None
     fault: str | None = None
+    media_type: str | None = None  # for a bytes body that is not the gateway's HTML page
 
     @property
     def content(self) -> bytes:
@@ -36,7 +37,9 @@ class Reply:
 
     @property
     def content_type(self) -> str:
-        """JSON for API answers, HTML for the gateway error page."""
+        """JSON for API answers, HTML for the gateway error page, unless media_type says otherwise."""
+        if self.media_type:
+            return self.media_type
         return "text/html" if isinstance(self.body, bytes) else "application/json"
 
 
@@ -95,7 +98,7 @@ class FakeTransport(httpx.AsyncBaseTransport):
 def _to_response(request: httpx.Request, reply: Any) -> httpx.Response:
     if reply.fault in ("timeout", "timeout_after"):
         raise httpx.ReadTimeout("fake Bot API: read timed out", request=request)
-    if reply.fault == "reset":
+    if reply.fault in ("reset", "hang"):
         raise httpx.RemoteProtocolError("fake Bot API: server disconnected without sending a response",
                                         request=request)
     return httpx.Response(reply.status, content=reply.content,

@@ -464,6 +464,66 @@ async def test_fail_next_with_predicate_and_retry_after(api, bot, ada):
     assert api.sent_to(ADA)[-1]["text"] == "lost answer", "the request took effect; only the answer was lost"
 
 
+@pytest.mark.parametrize("served", [False, True])
+async def test_a_truncated_answer_is_a_200_with_a_body_cut_short(api, ada, served):
+    api.private_message(ada, "hi")
+    api.fail_next("sendMessage", kind="truncated")
+    server = api.serve() if served else None
+    base_url = server.base_url if server else "http://fake-bot-api.invalid/bot"
+    try:
+        async with httpx.AsyncClient(transport=None if server else api.transport, timeout=10) as client:
+            reply = await client.post(f"{base_url}{TOKEN}/sendMessage", data={"chat_id": str(ADA), "text": "cut"})
+    finally:
+        if server:
+            server.close()
+    assert reply.status_code == 200 and reply.headers["content-type"] == "application/json"
+    with pytest.raises(ValueError):
+        reply.json()
+    assert api.sent_to(ADA) == [], "the method did not run"
+    assert api.calls[-1].error == {"fault": "truncated"}
+
+
+async def test_a_hung_call_gets_no_answer_until_the_faults_are_cleared(api, bot, ada):
+    api.private_message(ada, "hi")
+    api.fail_next("sendMessage", kind="hang")
+    send = asyncio.create_task(bot.send_message(ADA, "stuck"))
+    while not api.calls_to("sendMessage"):
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)
+    assert not send.done(), "no answer while hung"
+    api.clear_faults()
+    with pytest.raises(NetworkError):
+        await send
+    assert api.sent_to(ADA) == [] and api.calls[-1].error == {"fault": "hang"}
+    assert (await bot.send_message(ADA, "again")).text == "again"
+
+
+def test_a_hung_call_over_http_ends_when_the_faults_are_cleared(api, ada):
+    api.private_message(ada, "hi")
+    api.fail_next("sendMessage", kind="hang")
+    server = api.serve()
+    result = {}
+
+    def post():
+        try:
+            httpx.post(f"{server.base_url}{TOKEN}/sendMessage", data={"chat_id": str(ADA), "text": "x"}, timeout=30)
+        except httpx.HTTPError as exc:
+            result["error"] = exc
+
+    poster = threading.Thread(target=post)
+    poster.start()
+    try:
+        while not api.calls_to("sendMessage"):
+            time.sleep(0.01)
+        time.sleep(0.1)
+        assert poster.is_alive(), "no answer while hung"
+        api.clear_faults()
+        poster.join(10)
+        assert not poster.is_alive() and isinstance(result.get("error"), httpx.RemoteProtocolError)
+    finally:
+        server.close()
+
+
 async def run_with_faults(seed: int) -> list[str]:
     api = FakeBotAPI(token=TOKEN)
     api.user(ADA, "Ada")

@@ -8,6 +8,7 @@ from telegram.ext import Application, ApplicationHandlerStop
 from bot.flow.dedupe import database_busy
 from bot.handlers.context import DoormanContext
 from bot.telegram.concurrency import PerSenderProcessor
+from bot.telegram.stopping import CutShort
 
 log = logging.getLogger("doorman.errors")
 
@@ -23,6 +24,11 @@ async def report_error(update: object, context: DoormanContext) -> None:
     if isinstance(update, Update):
         user = update.effective_user
         where = f"update {update.update_id}" + (f" from user {user.id}" if user else "")
+    if isinstance(context.error, CutShort):
+        # Expected while stopping, and nothing is lost: what the call was for is still due in SQLite, and the
+        # update is not marked handled, so a re-delivery after the restart runs it again.
+        log.warning("%s was cut short because the bot is stopping", where)
+        raise ApplicationHandlerStop
     log.error("error while handling %s: %s", where, context.error, exc_info=context.error)
 
 

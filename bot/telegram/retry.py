@@ -1,13 +1,15 @@
 """HTTP requests to the Bot API, retried with backoff when the network or Telegram's servers fail."""
 
-import asyncio
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
+
+from bot.telegram.stopping import CutShort, CutShortInFlight, Stopping
 
 log = logging.getLogger(__name__)
 _AT_MOST_ONCE: ContextVar[bool] = ContextVar("doorman_at_most_once", default=False)
@@ -23,19 +25,35 @@ def at_most_once() -> Iterator[None]:
         _AT_MOST_ONCE.reset(token)
 
 
+class UnreadableReply(TimedOut):
+    """The Bot API's answer is not JSON (e.g. a body cut short). Like a timeout, the outcome is unknown: the call
+    may have taken effect, so it is retried, except inside `at_most_once()`."""
+
+
 class RetryingRequest(HTTPXRequest):
-    """HTTPXRequest that repeats a call after a network error, a timeout or a 5xx, up to `retries` times.
+    """HTTPXRequest that repeats a call after a network error, a timeout, an unreadable answer or a 5xx, up to
+    `retries` times.
 
     Telegram gives no idempotency key: a timeout after Telegram processed a send means the retry sends it
     twice. A duplicate question or card is a far smaller harm than a lost one, so sends are retried too.
     Sends that must never arrive twice (the weekly summary) run inside `at_most_once()`.
     RetryAfter (429) is left to the rate limiter (bot/telegram/ratelimit.py), which pauses every send for as
     long as Telegram asks.
+    Once `stopping` has begun, nothing is retried and a backoff in progress ends at once (CutShort).
     """
 
-    def __init__(self, *, retries: int = 3, backoff: float = 0.5, **kwargs):
+    def __init__(self, *, retries: int = 3, backoff: float = 0.5, stopping: Stopping | None = None, **kwargs):
         super().__init__(**kwargs)
         self.retries, self.backoff = retries, backoff
+        self.stopping = stopping or Stopping()
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict:
+        """Parse an answer; a body that is not JSON raises UnreadableReply (PTB raises a bare TelegramError)."""
+        try:
+            return json.loads(payload.decode("utf-8", "replace"))
+        except ValueError as exc:
+            raise UnreadableReply(f"the Bot API answered {len(payload)} bytes that are not JSON") from exc
 
     async def post(self, url: str, request_data=None, **timeouts):
         """POST to the Bot API, retrying transient failures with exponential backoff."""
@@ -45,12 +63,19 @@ class RetryingRequest(HTTPXRequest):
                 return await super().post(url, request_data, **timeouts)
             except (RetryAfter, BadRequest, Forbidden, InvalidToken):
                 raise
-            except NetworkError as exc:  # TimedOut is a NetworkError too; 5xx arrive as NetworkError
+            except NetworkError as exc:  # TimedOut and UnreadableReply are NetworkErrors; so are 5xx
                 # PTB wraps non-HTTP failures (e.g. a closed event loop at shutdown) the same way: not transient.
                 unknown = str(exc).startswith("Unknown error in HTTP implementation")
                 if attempt == self.retries or _AT_MOST_ONCE.get() or unknown:
                     raise
                 delay = self.backoff * 2**attempt
-                log.warning("%s failed (%s); retry %d/%d in %.1f s", method, exc, attempt + 1, self.retries, delay)
-                await asyncio.sleep(delay)
+                if not self.stopping.started:
+                    log.warning("%s failed (%s); retry %d/%d in %.1f s", method, exc, attempt + 1, self.retries,
+                                delay)
+                    if not await self.stopping.sleep(delay):
+                        continue
+                # Given up because of the stop, not because Telegram failed for good: reported calmly. A timeout
+                # stays a timeout (the call may have taken effect); a refusal stays a refusal.
+                cut = CutShortInFlight if isinstance(exc, TimedOut) else CutShort
+                raise cut(f"{exc.message}; not retried: the bot is stopping") from exc
         raise AssertionError("unreachable")
