@@ -9,6 +9,7 @@ from bot.flow.access import help_text
 from bot.flow.cards import resend_due_cards
 from bot.handlers.context import DoormanContext, incoming
 from bot.telegram.outbox import drop_keyboard
+from bot.telegram.read import callback_data, command_args, message_text
 
 # Business messages also match plain message filters: keep them out of the private-chat door.
 PRIVATE = filters.ChatType.PRIVATE & ~filters.UpdateType.BUSINESS_MESSAGES
@@ -27,7 +28,8 @@ async def start_request(update: Update, context: DoormanContext) -> None:
         # Cards that could not reach a reviewer who had never pressed Start can go out now.
         await resend_due_cards(context.deps, context.bot)
         return
-    await inbox.start(context.deps, context.bot, incoming(update), context.args[0] if context.args else None)
+    args = command_args(context.args)
+    await inbox.start(context.deps, context.bot, incoming(update), args[0] if args else None)
 
 
 async def receive_message(update: Update, context: DoormanContext) -> None:
@@ -42,13 +44,13 @@ async def receive_edit(update: Update, context: DoormanContext) -> None:
     """Answers an edited private message: replaces the stored answer while the card is not yet sent."""
     message = update.edited_message
     inbox.receive_private_edit(context.deps, message.from_user.id, message.chat_id, message.message_id,
-                               message.text or message.caption)
+                               message_text(message))
 
 
 async def pick_choice(update: Update, context: DoormanContext) -> None:
     """Answers a tap on a quick-reply choice: stores it and asks the next question (or 'tell me more')."""
     query = update.callback_query
-    data = decode(query.data)
+    data = decode(callback_data(query))
     picked = data is not None and await inbox.pick_choice(context.deps, context.bot, query.from_user.id,
                                                           data.request_id, data.arg)
     await query.answer()

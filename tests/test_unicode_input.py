@@ -1,0 +1,61 @@
+"""Odd Unicode from Telegram: lone surrogates are made valid at the edge."""
+
+from helpers.flows import requests
+from helpers.world import OWNER
+
+from db.answers import list_answers
+
+LONE = "\ud800"  # what json.loads makes of "\ud800" in an update: not encodable as UTF-8, so not storable
+GROUP = -1009876543210
+CONN = "biz-conn-odd"
+
+
+async def test_lone_surrogates_in_names_answers_captions_and_edits_become_replacement_characters(driver, fake_api,
+                                                                                                  db):
+    zoe = fake_api.user(5010, f"Zo{LONE}e", f"Q{LONE}", username=f"zoe{LONE}")
+    await driver.send(zoe, f"/start {LONE}")
+    assert "Hi Zo\ufffde!" in driver.last(zoe["id"])["text"]
+    sent = await driver.send(zoe, photo=True, caption=f"We met at PyCon US 2025 {LONE}")
+    await driver.feed(fake_api.edit_private_message(zoe, sent["message"]["message_id"],
+                                                    f"We met at PyCon US 2025 {LONE} in Pittsburgh"))
+    await driver.send(zoe, f"You asked me to send the JIT benchmark numbers {LONE}")
+    await driver.answer_followup(zoe, f"At the Rust meetup in Pittsburgh, after your talk {LONE}")
+
+    person = db["people"].get(5010)
+    assert (person["first_name"], person["last_name"], person["username"]) == ("Zo\ufffde", "Q\ufffd", "zoe\ufffd")
+    answers = list_answers(db, 1)
+    assert answers["how"]["text"] == "We met at PyCon US 2025 \ufffd in Pittsburgh"
+    assert answers["why"]["text"] == "You asked me to send the JIT benchmark numbers \ufffd"
+    assert requests(db)[0]["status"] == "pending"
+    card = driver.card()
+    assert "Zo\ufffde Q\ufffd" in card["text"] and "PyCon US 2025 \ufffd in Pittsburgh" in card["text"]
+
+
+async def test_lone_surrogates_in_a_chat_title_bio_and_invite_link_name_become_replacement_characters(
+        driver, fake_api, db, stranger, owner):
+    fake_api.add_chat(GROUP, f"Rust {LONE} Embedded")
+    await driver.feed(fake_api.my_chat_member(GROUP, owner, "administrator"))
+    assert "I now screen join requests for Rust \ufffd Embedded." in driver.last(OWNER)["text"]
+    link = {"invite_link": "https://t.me/+odd", "creator": owner, "creates_join_request": True, "is_primary": False,
+            "is_revoked": False, "name": f"conf{LONE}"}
+    await driver.feed(fake_api.join_request(stranger, GROUP, bio=f"Firmware {LONE} dev", invite_link=link))
+    assert "Thanks for asking to join Rust \ufffd Embedded" in driver.last(stranger["id"])["text"]
+    await driver.send(stranger, "Your talk at RustConf 2025 about async drivers")
+    await driver.send(stranger, "I build embedded Rust and want to learn from the group")
+    await driver.answer_followup(stranger)
+
+    [request] = requests(db)
+    assert (request["bio"], request["source"]) == ("Firmware \ufffd dev", "conf\ufffd")
+    assert db["chats"].get(GROUP)["title"] == "Rust \ufffd Embedded"
+    card = driver.card()
+    assert "Rust \ufffd Embedded" in card["text"] and "Firmware \ufffd dev" in card["text"]
+
+
+async def test_a_lone_surrogate_in_a_business_owner_name_becomes_a_replacement_character(driver, fake_api, db,
+                                                                                          stranger):
+    owner = fake_api.user(OWNER, f"Ol{LONE}ga", "Owner", username="olga")
+    await driver.feed(fake_api.business_connection(CONN, owner))
+    assert db["business_connections"].get(CONN)["owner_name"] == "Ol\ufffdga Owner"
+    await driver.feed(fake_api.business_message(CONN, stranger, stranger, f"Hi {LONE} about your book"))
+    assert "this is Ol\ufffdga Owner's assistant" in fake_api.sent_to(stranger["id"], CONN)[-1]["text"]
+    assert requests(db)[0]["opening_note"] == "Hi \ufffd about your book"
