@@ -13,8 +13,9 @@ from bot.telegram.read import callback_data, command_args, message_text
 
 # Business messages also match plain message filters: keep them out of the private-chat door.
 PRIVATE = filters.ChatType.PRIVATE & ~filters.UpdateType.BUSINESS_MESSAGES
-MEDIA = filters.Sticker.ALL | filters.PHOTO | filters.VOICE | filters.Document.ALL | filters.VIDEO | \
-    filters.VIDEO_NOTE | filters.AUDIO | filters.ANIMATION | filters.LOCATION | filters.CONTACT
+# Any message a person sends counts (text, caption, sticker, poll, dice…); service messages (a pin, a changed
+# auto-delete timer, a granted write access) are Telegram's, not the requester's.
+SENT_BY_PERSON = ~filters.StatusUpdate.ALL
 
 
 def _is_reviewer(update: Update, context: DoormanContext) -> bool:
@@ -33,7 +34,8 @@ async def start_request(update: Update, context: DoormanContext) -> None:
 
 
 async def receive_message(update: Update, context: DoormanContext) -> None:
-    """Answers any private message: an answer, a follow-up reply, or the opening note of a new request."""
+    """Answers any private message: an answer, a follow-up reply, or the opening note of a new request (anything
+    but text or a caption is asked for text)."""
     if _is_reviewer(update, context):
         await update.effective_message.reply_text(help_text(context.deps))
         return
@@ -62,7 +64,6 @@ async def pick_choice(update: Update, context: DoormanContext) -> None:
 def register(app: Application) -> None:
     """Register the requester-side handlers (after the reviewer commands, which claim /help and /pending)."""
     app.add_handler(CommandHandler("start", start_request, filters=PRIVATE))
-    app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & (filters.TEXT | filters.CAPTION | MEDIA),
-                                   receive_message))
+    app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & SENT_BY_PERSON, receive_message))
     app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, receive_edit))
     app.add_handler(CallbackQueryHandler(pick_choice, pattern=pattern("pick")))
