@@ -16,11 +16,14 @@ def reviewer_command(handler: Handler) -> Handler:
     """Run an owner command only for reviewers; anyone else gets a polite refusal (and it is logged)."""
     @functools.wraps(handler)
     async def guarded(update: Update, context: DoormanContext) -> None:
-        if context.deps.settings.is_reviewer(update.effective_user.id):
+        user = update.effective_user
+        if user is None:
+            return  # a message without a sender (a raw update may omit `from`): no one to answer
+        if context.deps.settings.is_reviewer(user.id):
             await handler(update, context)
             return
         await update.effective_message.reply_text(
-            refuse_command(context.deps, update.effective_user.id, message_text(update.effective_message)))
+            refuse_command(context.deps, user.id, message_text(update.effective_message)))
     return guarded
 
 

@@ -1,6 +1,6 @@
 """Requesters in the bot's chat: /start (with or without a deep-link source), messages, edits, quick replies."""
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.core.callbacks import decode, pattern
@@ -11,8 +11,17 @@ from bot.handlers.context import DoormanContext, incoming
 from bot.telegram.outbox import drop_keyboard
 from bot.telegram.read import callback_data, command_args, message_text
 
-# Business messages also match plain message filters: keep them out of the private-chat door.
-PRIVATE = filters.ChatType.PRIVATE & ~filters.UpdateType.BUSINESS_MESSAGES
+
+class _HasSender(filters.MessageFilter):
+    """Messages that name who sent them."""
+
+    def filter(self, message: Message) -> bool:
+        return message.from_user is not None
+
+
+# Business messages also match plain message filters: keep them out of the private-chat door. A message without
+# `from` (possible in a raw update) names no one to screen or answer: it matches no requester handler.
+PRIVATE = filters.ChatType.PRIVATE & ~filters.UpdateType.BUSINESS_MESSAGES & _HasSender()
 # Any message a person sends counts (text, caption, sticker, poll, dice…); service messages (a pin, a changed
 # auto-delete timer, a granted write access) are Telegram's, not the requester's.
 SENT_BY_PERSON = ~filters.StatusUpdate.ALL
