@@ -6,7 +6,22 @@ from datetime import datetime, tzinfo
 
 from bot.core.assess import Assessment
 from bot.core.questionnaire import MORE_SUFFIX, Question
-from bot.core.text import between, fits, full_name, human_duration, local_time, shorten
+from bot.core.text import (
+    BIO_CHARS,
+    FULL_NAME_CHARS,
+    LABEL_CHARS,
+    LANGUAGE_CHARS,
+    LIST_NAME_CHARS,
+    TITLE_CHARS,
+    USERNAME_CHARS,
+    between,
+    bounded,
+    fits,
+    full_name,
+    human_duration,
+    local_time,
+    shorten,
+)
 from bot.core.vocabulary import is_open
 
 # Tried in turn until the card fits Telegram's 4096-character limit.
@@ -76,9 +91,9 @@ def card_values(facts: CardFacts, labels: Mapping, tz: tzinfo, limit: int | None
     return {
         "id": request["id"],
         "kind_label": labels["kind"].get(request["kind"], request["kind"]),
-        "target_chat": chat["title"] if chat else (request.get("target_chat_id") or None),
+        "target_chat": bounded(chat["title"], TITLE_CHARS) if chat else (request.get("target_chat_id") or None),
         "chat_problem": chat_problem(chat) if not decided else None,
-        "bio": shorten(request["bio"], 300) if request.get("bio") else None,
+        "bio": bounded(request.get("bio"), BIO_CHARS) or None,
         "no_answer": bool(request.get("timed_out_at")),
         "taken_over": bool(request.get("taken_over_at")),
         # A send was attempted but never recorded: the process died mid-send, a copy may already be there.
@@ -89,9 +104,9 @@ def card_values(facts: CardFacts, labels: Mapping, tz: tzinfo, limit: int | None
         "snoozed_until": local_time(times.get("snoozed_until"), tz) if status == "pending" else None,
         "user_id": request["user_id"],
         "name": full_name(person),
-        "username": person.get("username"),
-        "language": person.get("language_code"),
-        "source": request.get("source"),
+        "username": bounded(person.get("username"), USERNAME_CHARS),
+        "language": bounded(person.get("language_code"), LANGUAGE_CHARS),
+        "source": bounded(request.get("source"), LABEL_CHARS),
         "opening_note": shorten(request["opening_note"], note_cap) if request.get("opening_note") else None,
         "answers": shown_answers(facts.questions, facts.answers, limit),
         "time_taken": between(times.get("created_at"), times.get("answered_at")),
@@ -101,7 +116,7 @@ def card_values(facts: CardFacts, labels: Mapping, tz: tzinfo, limit: int | None
         "history": [{"id": i, "created_at": local_time(when, tz), "status": s} for i, when, s in facts.history],
         "outcome": labels["outcome"].get(status) if decided else None,
         "outcome_icon": labels["outcome_icon"].get(status, "") if decided else "",
-        "decided_by": request.get("decided_by_name") or "",
+        "decided_by": bounded(request.get("decided_by_name"), FULL_NAME_CHARS) or "",
         "decided_at": local_time(times.get("decided_at"), tz),
     }
 
@@ -120,7 +135,8 @@ def fit_card(facts: CardFacts, labels: Mapping, tz: tzinfo, render: Callable[...
 
 def pending_values(rows: list[Mapping], reasons: Mapping[int, str], ages: Mapping[int, float]) -> list[dict]:
     """The /pending list's lines: who, which door, source, how long they wait, and their reason, shortened."""
-    return [{"id": r["id"], "name": full_name(r), "username": r.get("username"), "kind": r["kind"],
-             "source": r.get("source"), "age": human_duration(ages[r["id"]]),
+    return [{"id": r["id"], "name": shorten(full_name(r), LIST_NAME_CHARS),
+             "username": bounded(r.get("username"), USERNAME_CHARS), "kind": r["kind"],
+             "source": bounded(r.get("source"), LABEL_CHARS), "age": human_duration(ages[r["id"]]),
              "why": shorten(reasons.get(r["id"], ""), 120)}
             for r in rows]

@@ -7,6 +7,17 @@ from datetime import datetime, tzinfo
 
 PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
+# What users name themselves or their chats, bounded where shown. Telegram's own limits, except the bio (a premium
+# bio is 140; the card has always shown up to 300): a raw update may carry more, and every message must fit 4096.
+NAME_CHARS = 64  # a first or a last name
+FULL_NAME_CHARS = 2 * NAME_CHARS + 1
+USERNAME_CHARS = 32
+TITLE_CHARS = 128  # a group's or channel's title
+LABEL_CHARS = 64  # a source: a deep-link payload or an invite link's name
+LANGUAGE_CHARS = 16
+BIO_CHARS = 300
+LIST_NAME_CHARS = 40  # a name in a list of many (/people, /pending, batched cards, the weekly summary)
+
 
 def shorten(text: str, limit: int) -> str:
     """Cut text to at most `limit` characters, ending with an ellipsis when cut."""
@@ -15,10 +26,20 @@ def shorten(text: str, limit: int) -> str:
     return text[: max(limit - 1, 0)].rstrip() + "…"
 
 
+def bounded(text: str | None, limit: int) -> str | None:
+    """`shorten` for a field that may be missing: None and '' stay as they are."""
+    return shorten(text, limit) if text else text
+
+
 def full_name(person: Mapping) -> str:
-    """First and last name, or the username, or the id."""
-    name = " ".join(p for p in (person.get("first_name"), person.get("last_name")) if p)
-    return name or (person.get("username") or str(person.get("user_id")))
+    """First and last name (each at most NAME_CHARS), or the username, or the id."""
+    name = " ".join(shorten(p, NAME_CHARS) for p in (person.get("first_name"), person.get("last_name")) if p)
+    return name or bounded(person.get("username"), USERNAME_CHARS) or str(person.get("user_id"))
+
+
+def first_name(person: Mapping) -> str:
+    """What a requester is called when greeted: their first name (at most NAME_CHARS), or 'there'."""
+    return shorten(person.get("first_name") or "there", NAME_CHARS)
 
 
 def clean_payload(payload: str | None) -> str | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from telegram import Bot
 
 from bot.core.routing import Route, Situation, route_message
-from bot.core.text import clean_payload, full_name, shorten
+from bot.core.text import USERNAME_CHARS, bounded, clean_payload, full_name, shorten
 from bot.core.vocabulary import Kind, Standing, Status
 from bot.flow import intake
 from bot.flow.deps import Deps
@@ -80,7 +80,7 @@ async def receive_message(deps: Deps, bot: Bot, msg: Incoming) -> Route:
         # Known people are let through: the owner sees what they wrote, no questionnaire.
         insert_event(deps.db, "known_message", now, user_id=person["user_id"], detail=detail)
         await notify_reviewers(bot, deps.settings.card_chat_id, deps.prompts.render(
-            "owner/known_message.html.j2", name=full_name(person), username=person["username"],
+            "owner/known_message.html.j2", name=full_name(person), username=bounded(person["username"], USERNAME_CHARS),
             user_id=person["user_id"], text=shorten(msg.text or "", 3000)))
     elif route == Route.TELL_STATUS:
         await tell_status(deps, bot, situation.latest)
