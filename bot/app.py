@@ -21,6 +21,7 @@ from bot.jobs import DEPS_KEY, on_start
 from bot.llm_assessor import LlmAssessor
 from bot.prompt_files import PromptFiles, read_assessor
 from bot.settings import Settings
+from bot.telegram.bot import DoormanBot
 from bot.telegram.concurrency import PerSenderProcessor
 from bot.telegram.ratelimit import telegram_rate_limiter
 from bot.telegram.retry import RetryingRequest
@@ -66,24 +67,26 @@ def build_application(
 ) -> Application:
     """Build the bot. Tests pass a database, a clock and the fake Bot API's in-process transport."""
     deps = build_deps(settings, db if db is not None else open_db(settings.database_path), clock)
+    http = {"httpx_kwargs": {"transport": transport}} if transport is not None else {}
+    if not isinstance(rate_limiter, AIORateLimiter):
+        rate_limiter = telegram_rate_limiter() if rate_limiter else None
+    bot = DoormanBot(
+        settings.token,
+        base_url=settings.base_url,
+        defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone,
+                          link_preview_options=LinkPreviewOptions(is_disabled=True)),
+        # Long polling has its own retry loop in PTB; every other call retries transient failures itself.
+        request=RetryingRequest(retries=retries, backoff=backoff, connection_pool_size=64, **http),
+        get_updates_request=HTTPXRequest(read_timeout=30.0, **http),
+        rate_limiter=rate_limiter,
+    )
     builder = (
         ApplicationBuilder()
-        .token(settings.token)
-        .base_url(settings.base_url)
+        .bot(bot)
         .context_types(ContextTypes(context=DoormanContext))
-        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone,
-                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(on_start)
+        .concurrent_updates(PerSenderProcessor())
     )
-    http = {"httpx_kwargs": {"transport": transport}} if transport is not None else {}
-    # Long polling has its own retry loop in PTB; every other call retries transient failures itself.
-    builder = builder.request(RetryingRequest(retries=retries, backoff=backoff, connection_pool_size=64, **http))
-    builder = builder.get_updates_request(HTTPXRequest(read_timeout=30.0, **http))
-    builder = builder.concurrent_updates(PerSenderProcessor())
-    if isinstance(rate_limiter, AIORateLimiter):
-        builder = builder.rate_limiter(rate_limiter)
-    elif rate_limiter:
-        builder = builder.rate_limiter(telegram_rate_limiter())
     app = builder.build()
     app.bot_data[DEPS_KEY] = deps
     # Order matters: the duplicate-update guard wraps everything; reviewer commands and buttons come before the

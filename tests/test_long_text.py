@@ -1,12 +1,17 @@
-"""Very long names, titles, bios and link names: every message still fits in 4096."""
+"""Very long names, titles, bios and link names: every message still fits in 4096, and a send Telegram refuses as
+too long is shortened and sent once more, never retried forever."""
 
 import logging
 
+import pytest
 from helpers.flows import requests
 from helpers.world import OWNER
+from telegram.error import BadRequest
 
+from bot.core.text import shorten_html, visible_length
 from bot.flow.upkeep import run_upkeep
 from bot.jobs import deps_of
+from bot.telegram.outbox import edit
 
 GROUP = -1007777777777
 LIMIT = 4096
@@ -71,3 +76,48 @@ async def test_a_long_business_owner_name_fits_the_greeting(driver, fake_api, db
     assert greeting.startswith("Hi Ada, this is Olga Olga") and len(greeting) <= 1000
     assert refused(fake_api) == [] and errors(caplog) == []
 
+
+async def test_a_send_refused_as_too_long_is_shortened_and_sent_once_more(driver, fake_api, db, stranger, owner,
+                                                                          caplog):
+    await driver.send(stranger, "/start")
+    await driver.send(stranger, "We met at PyCon US 2025 in Pittsburgh")
+    await driver.send(stranger, "You asked me to send the JIT benchmark numbers")
+    await driver.answer_followup(stranger)
+    card = driver.card()
+    await driver.press(owner, OWNER, card["message_id"], driver.button(card, "v1:ask:"))
+    question = long("Which benchmark & which <machine> exactly? ", 4090)
+    await driver.send(owner, question)
+
+    [first, second] = [c for c in fake_api.calls if c.method == "sendMessage" and c.params["chat_id"] == stranger["id"]
+                       and "One more question" in c.params["text"]]
+    assert not first.ok and "message is too long" in first.error["description"]
+    assert second.ok and LIMIT - 50 < len(second.result["text"]) <= LIMIT and second.result["text"].endswith("…")
+    assert second.params["text"].endswith("…</b>"), "the cut text keeps its tags closed"
+    assert "Asked. The reply will appear on card #1." in driver.last(OWNER)["text"]
+    assert [f["origin"] for f in db.query("select * from followups where origin = 'owner'")] == ["owner"]
+    assert errors(caplog) == []
+    assert any("too long" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+
+
+async def test_an_edit_refused_as_too_long_is_shortened_and_a_refusal_for_another_reason_is_not_repeated(
+        driver, fake_api, owner):
+    bot = driver.app.bot
+    message = await bot.send_message(OWNER, "<i>" + long("é &amp; &lt;ß&gt; ", 12600) + "</i>")
+    assert LIMIT - 10 < len(message.text) <= LIMIT and message.text.endswith("…")
+    assert await edit(bot, OWNER, message.message_id, "<b>" + long("🦀 Ferris ", 5000) + "</b>")
+    edited = fake_api.sent_to(OWNER)[-1]
+    assert edited["edited"] and len(edited["text"].encode("utf-16-le")) // 2 <= LIMIT
+    assert [c.ok for c in fake_api.calls if c.method in ("sendMessage", "editMessageText")] == [False, True,
+                                                                                               False, True]
+    fake_api.reset_calls()
+    with pytest.raises(BadRequest, match="(?i)chat not found"):  # not a length problem: no second try
+        await bot.send_message(-42, "Hello")
+    assert len(fake_api.calls_to("sendMessage")) == 1
+
+
+def test_shortened_html_keeps_entities_whole_closes_its_tags_and_counts_utf16():
+    html = '<b>Hi <a href="tg://user?id=1">' + "🦀&amp;" * 3000 + "</a></b> tail"
+    cut = shorten_html(html, 100)
+    assert cut.endswith("…</a></b>") and visible_length(cut) <= 100
+    assert cut.removesuffix("…</a></b>").endswith(("🦀", "&amp;"))
+    assert shorten_html("<i>short</i>", 100) == "<i>short</i>"

@@ -90,14 +90,53 @@ def local_time(moment: datetime | None, tz: tzinfo) -> str:
 
 MESSAGE_LIMIT = 4096
 _TAG_RE = re.compile(r"<[^>]+>")
+_HTML_TOKEN_RE = re.compile(r"<[^>]*>|&#?\w+;|[^<&]+|[<&]")
+_TAG_NAME_RE = re.compile(r"</?([A-Za-z][\w-]*)[^>]*>")
 
 
 def visible_length(html_text: str) -> int:
     """Length Telegram counts for an HTML message: tags removed, entities decoded, in UTF-16 units."""
-    plain = html.unescape(_TAG_RE.sub("", html_text))
-    return len(plain.encode("utf-16-le")) // 2
+    return _utf16_units(html.unescape(_TAG_RE.sub("", html_text)))
 
 
 def fits(html_text: str) -> bool:
     """True when the message is within Telegram's 4096-character limit."""
     return 0 < visible_length(html_text) <= MESSAGE_LIMIT
+
+
+def _utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cut_utf16(text: str, units: int) -> str:
+    """The longest start of `text` that is at most `units` UTF-16 units long."""
+    used = 0
+    for i, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > units:
+            return text[:i]
+    return text
+
+
+def shorten_html(html_text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """Cut an HTML message to at most `limit` visible characters, ending with an ellipsis; tags still open at the
+    cut are closed and no entity is split, so Telegram can still parse it."""
+    if visible_length(html_text) <= limit:
+        return html_text
+    budget, kept, open_tags = limit - 1, [], []
+    for token in _HTML_TOKEN_RE.findall(html_text):
+        if tag := _TAG_NAME_RE.match(token):
+            if not token.startswith("</"):
+                open_tags.append(tag.group(1).lower())
+            elif open_tags:
+                open_tags.pop()
+            kept.append(token)
+            continue
+        size = _utf16_units(html.unescape(token))
+        if size > budget:
+            if token[0] != "&":  # an entity is never split
+                kept.append(_cut_utf16(token, budget))
+            break
+        kept.append(token)
+        budget -= size
+    return "".join(kept).rstrip() + "…" + "".join(f"</{name}>" for name in reversed(open_tags))
