@@ -60,7 +60,7 @@ async def test_join_request_is_asked_at_once_then_continues_in_private_and_is_ap
     assert (request["kind"], request["status"], request["source"]) == ("join", "pending", "rustconf")
     assert request["target_chat_id"] == GROUP and request["bio"] == "Firmware <dev> & climber"
     card = driver.card()
-    for expected in ("Join request to Rust Embedded", "rustconf", "Firmware <dev> & climber",
+    for expected in ("Join request to \u2068Rust Embedded\u2069", "rustconf", "Firmware <dev> & climber",
                      "Your talk at RustConf"):
         assert expected in card["text"]
     assert driver.button(card, "v1:accept:1")

@@ -1,4 +1,4 @@
-"""Odd Unicode from Telegram: lone surrogates are made valid at the edge."""
+"""Odd Unicode from Telegram: lone surrogates are made valid at the edge, and bidi controls cannot reorder a card."""
 
 from helpers.flows import requests
 from helpers.world import OWNER
@@ -8,6 +8,8 @@ from db.answers import list_answers
 LONE = "\ud800"  # what json.loads makes of "\ud800" in an update: not encodable as UTF-8, so not storable
 GROUP = -1009876543210
 CONN = "biz-conn-odd"
+LRE, RLE, PDF, LRO, RLO = "\u202a", "\u202b", "\u202c", "\u202d", "\u202e"
+LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 
 
 async def test_lone_surrogates_in_names_answers_captions_and_edits_become_replacement_characters(driver, fake_api,
@@ -59,3 +61,38 @@ async def test_a_lone_surrogate_in_a_business_owner_name_becomes_a_replacement_c
     await driver.feed(fake_api.business_message(CONN, stranger, stranger, f"Hi {LONE} about your book"))
     assert "this is Ol\ufffdga Owner's assistant" in fake_api.sent_to(stranger["id"], CONN)[-1]["text"]
     assert requests(db)[0]["opening_note"] == "Hi \ufffd about your book"
+
+
+def isolated_throughout(text: str) -> bool:
+    """No embedding or override anywhere, and every isolate closed, in order, by the end."""
+    depth = 0
+    for char in text:
+        if char in (LRE, RLE, PDF, LRO, RLO):
+            return False
+        depth += char in (LRI, RLI, FSI)
+        if char == PDI:
+            if depth == 0:
+                return False
+            depth -= 1
+    return depth == 0
+
+
+async def test_bidi_controls_in_names_and_answers_are_isolated_on_the_card(driver, fake_api, db, owner):
+    eve = fake_api.user(5011, f"Eve{RLO}", f"{PDI}Mallory{LRE}", username=f"eve{RLO}")
+    await driver.send(eve, "/start")
+    await driver.send(eve, f"{RLO}Other{PDF}")
+    await driver.send(eve, f"Since you are someone I {RLI}know and trust{PDI}{PDI}, I'd like to add you{LRO}")
+    assert await driver.answer_followup(eve, f"At the Rust meetup{RLO}, after your talk")
+
+    assert db["people"].get(5011)["first_name"] == f"Eve{RLO}", "stored as sent"
+    card = driver.card()["text"]
+    assert isolated_throughout(card)
+    for shown in ("Eve Mallory", "eve", "Other", "Since you are someone I know and trust, I'd like to add you",
+                  "At the Rust meetup, after your talk"):
+        assert f"{FSI}{shown}{PDI}" in card
+    await driver.send(owner, "/pending")
+    pending = driver.last(OWNER)["text"]
+    assert isolated_throughout(pending) and f"{FSI}Eve Mallory{PDI}" in pending
+    await driver.press(owner, OWNER, driver.card()["message_id"], "v1:accept:1")
+    assert isolated_throughout(driver.card()["text"])
+

@@ -5,7 +5,8 @@ from collections.abc import Mapping
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
-from bot.core.text import LIST_NAME_CHARS, full_name, shorten
+from bot.core.card import theirs
+from bot.core.text import LIST_NAME_CHARS, full_name
 from bot.core.vocabulary import is_open
 from bot.flow.assessments import assessment_for
 from bot.flow.deps import Deps
@@ -36,7 +37,7 @@ def batch_values(requests: list[Mapping], actions: Mapping[int, str], **extra) -
     """What the batched card shows."""
     counts = {a: sum(1 for v in actions.values() if v == a) for a in ("decline", "ask", "accept")}
     return {"total": len(requests), "counts": counts, "more": max(len(requests) - LISTED, 0),
-            "requests": [{"id": r["id"], "name": shorten(full_name(r), LIST_NAME_CHARS), "kind": r["kind"],
+            "requests": [{"id": r["id"], "name": theirs(full_name(r), LIST_NAME_CHARS), "kind": r["kind"],
                           "action": actions.get(r["id"], ""), "status": r["status"]} for r in requests[:LISTED]],
             **extra}
 
