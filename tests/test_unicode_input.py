@@ -1,6 +1,7 @@
-"""Odd Unicode from Telegram: lone surrogates are made valid at the edge, and bidi controls cannot reorder a card."""
+"""Odd Unicode from Telegram: lone surrogates are made valid at the edge, bidi controls cannot reorder a card, and
+an answer of invisible characters is no answer."""
 
-from helpers.flows import requests
+from helpers.flows import answer_all, requests
 from helpers.world import OWNER
 
 from db.answers import list_answers
@@ -10,6 +11,7 @@ GROUP = -1009876543210
 CONN = "biz-conn-odd"
 LRE, RLE, PDF, LRO, RLO = "\u202a", "\u202b", "\u202c", "\u202d", "\u202e"
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u200e\u00ad \u3164"  # zero-width, joiners, BOM, mark, soft hyphen…
 
 
 async def test_lone_surrogates_in_names_answers_captions_and_edits_become_replacement_characters(driver, fake_api,
@@ -96,3 +98,36 @@ async def test_bidi_controls_in_names_and_answers_are_isolated_on_the_card(drive
     await driver.press(owner, OWNER, driver.card()["message_id"], "v1:accept:1")
     assert isolated_throughout(driver.card()["text"])
 
+
+async def test_an_answer_of_only_invisible_characters_counts_as_empty(driver, fake_api, db, stranger):
+    await driver.send(stranger, INVISIBLE)
+    [request] = requests(db)
+    assert request["opening_note"] is None, "an invisible first message is no note"
+    await driver.send(stranger, INVISIBLE)
+    assert "Could you write a little more?" in driver.last(stranger["id"])["text"]
+    assert list_answers(db, 1) == {}
+    await driver.send(stranger, "Other")
+    await driver.send(stranger, "\u200b" * 50)
+    assert "Could you write a little more?" in driver.last(stranger["id"])["text"]
+    await driver.send(stranger, "Since you are someone I know and trust, I'd like to add you to my network.")
+    assert "One more thing" in driver.last(stranger["id"])["text"]
+    await driver.send(stranger, INVISIBLE)
+    assert "Could you write a little more?" in driver.last(stranger["id"])["text"]
+    assert [f["answer"] for f in db.query("select answer from followups")] == [None]
+    assert requests(db)[0]["status"] == "asking"
+    await driver.send(stranger, "We met at RustConf 2025 in Seattle, after your talk")
+    assert requests(db)[0]["status"] == "pending"
+
+
+async def test_an_invisible_reply_to_the_owners_question_is_asked_again(driver, fake_api, db, stranger, owner):
+    await driver.send(stranger, "/start")
+    await answer_all(driver, stranger)
+    card = driver.card()
+    await driver.press(owner, OWNER, card["message_id"], driver.button(card, "v1:ask:"))
+    await driver.send(owner, "Which parser exactly?")
+    await driver.send(stranger, INVISIBLE)
+    assert "Could you write a little more?" in driver.last(stranger["id"])["text"]
+    assert [f["answer"] for f in db.query("select answer from followups where origin = 'owner'")] == [None]
+    await driver.send(stranger, "The PEG one in your blog post")
+    assert [f["answer"] for f in db.query("select answer from followups where origin = 'owner'")] == [
+        "The PEG one in your blog post"]
