@@ -4,7 +4,7 @@ too long is shortened and sent once more, never retried forever."""
 import logging
 
 import pytest
-from helpers.flows import requests
+from helpers.flows import answer_all, requests
 from helpers.world import OWNER
 from telegram.error import BadRequest
 
@@ -121,3 +121,41 @@ def test_shortened_html_keeps_entities_whole_closes_its_tags_and_counts_utf16():
     assert cut.endswith("…</a></b>") and visible_length(cut) <= 100
     assert cut.removesuffix("…</a></b>").endswith(("🦀", "&amp;"))
     assert shorten_html("<i>short</i>", 100) == "<i>short</i>"
+
+
+def attempts_to(api, chat_id: int) -> list:
+    return [c for c in api.calls if c.method == "sendMessage" and c.params["chat_id"] == chat_id]
+
+
+async def test_a_refusal_for_length_of_a_text_that_fits_by_our_count_is_cut_well_below(driver, fake_api, stranger):
+    fake_api.fail_next("sendMessage", description="Bad Request: message is too long",
+                       when=lambda params: params.get("chat_id") == stranger["id"])
+    await driver.send(stranger, "/start")
+    first, second = attempts_to(fake_api, stranger["id"])
+    assert not first.ok and second.ok
+    shown = second.result["text"]
+    assert shown.startswith("Hi Ada!") and shown.endswith("…")
+    assert len(shown) <= visible_length(first.params["text"]) // 2, "aimed well below what Telegram refused"
+    await driver.send(stranger, "We met at PyCon US 2025 in Pittsburgh")
+    assert "Why would you like to connect?" in driver.last(stranger["id"])["text"], "the conversation goes on"
+
+
+async def test_a_send_refused_for_length_twice_is_not_tried_a_third_time(driver, fake_api, stranger, caplog):
+    fake_api.fail_next("sendMessage", description="Bad Request: message is too long", times=5,
+                       when=lambda params: params.get("chat_id") == stranger["id"])
+    await driver.send(stranger, "/start")
+    assert [c.ok for c in attempts_to(fake_api, stranger["id"])] == [False, False]
+    assert any("too long" in message.lower() for message in errors(caplog))
+
+
+async def test_a_card_edit_refused_as_message_too_long_is_shortened_once(driver, fake_api, db, stranger, owner):
+    await driver.send(stranger, "/start")
+    await answer_all(driver, stranger)
+    card = driver.card()
+    fake_api.fail_next("editMessageText", description="Bad Request: MESSAGE_TOO_LONG")
+    await driver.press(owner, OWNER, card["message_id"], "v1:accept:1")
+    first, second = [c for c in fake_api.calls if c.method == "editMessageText"]
+    assert not first.ok and second.ok and len(second.params["text"]) < len(first.params["text"])
+    edited = driver.card()
+    assert edited["message_id"] == card["message_id"] and "Accepted" in edited["text"]
+    assert requests(db)[0]["status"] == "accepted"

@@ -8,7 +8,7 @@ from telegram import Message
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
-from bot.core.text import shorten_html, visible_length
+from bot.core.text import MESSAGE_LIMIT, shorten_html, visible_length
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +44,12 @@ class DoormanBot(ExtBot):
         try:
             return await call(text)
         except BadRequest as exc:
-            fitted = shorten_html(text) if _TOO_LONG_RE.search(str(exc)) and self._is_html(parse_mode) else text
-            if fitted == text:
+            if not (_TOO_LONG_RE.search(str(exc)) and self._is_html(parse_mode)):
                 raise
-            log.warning("Telegram refused a message of %d characters as too long; sending it shortened",
-                        visible_length(text))
-            return await call(fitted)
+            length = visible_length(text)
+            log.warning("Telegram refused a message of %d characters as too long; sending it shortened", length)
+        # Within the limit by our count, yet refused: Telegram counted differently, so aim well below.
+        return await call(shorten_html(text, MESSAGE_LIMIT if length > MESSAGE_LIMIT else length // 2))
 
     def _is_html(self, parse_mode) -> bool:
         if parse_mode is not None and not isinstance(parse_mode, str):  # not given, or PTB's DEFAULT_NONE
