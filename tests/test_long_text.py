@@ -12,6 +12,7 @@ from bot.core.text import shorten_html, visible_length
 from bot.flow.upkeep import run_upkeep
 from bot.jobs import deps_of
 from bot.telegram.outbox import edit
+from fakegram.html_check import parse_html
 
 GROUP = -1007777777777
 LIMIT = 4096
@@ -159,3 +160,15 @@ async def test_a_card_edit_refused_as_message_too_long_is_shortened_once(driver,
     edited = driver.card()
     assert edited["message_id"] == card["message_id"] and "Accepted" in edited["text"]
     assert requests(db)[0]["status"] == "accepted"
+
+
+SAMPLE = ('<b>Ada &amp; «Bob»</b> wrote <a href="tg://user?id=1">😀 a link &lt;x&gt;</a>\n'
+          '<i>and <code>some code</code> after</i> <blockquote expandable>quoted 🦀</blockquote> — the end')
+
+
+def test_shortened_html_is_valid_telegram_html_at_every_cut():
+    for limit in range(1, visible_length(SAMPLE) + 2):
+        cut = shorten_html(SAMPLE, limit)
+        assert visible_length(cut) <= limit, limit
+        parse_html(cut)  # raises on an unclosed tag or a split entity, as Telegram would refuse them
+        assert cut == SAMPLE if visible_length(SAMPLE) <= limit else cut.count("…") == 1
