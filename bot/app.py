@@ -14,7 +14,7 @@ from telegram.request import HTTPXRequest
 
 from bot.core.assess import Assessor
 from bot.flow.deps import Deps, utc_now
-from bot.handlers import business, dedupe, errors, join, people, requester, review, summary
+from bot.handlers import business, dedupe, errors, join, people, requester, review, stale, summary
 from bot.handlers.context import DoormanContext
 from bot.jobs import DEPS_KEY, on_start
 from bot.llm_assessor import LlmAssessor
@@ -99,7 +99,8 @@ def build_application(
     processor.rerun = app.process_update
     app.bot_data[DEPS_KEY] = deps
     # Order matters: the duplicate-update guard wraps everything; reviewer commands and buttons come before the
-    # requester door, whose message handler accepts any private text; errors are logged last.
+    # requester door, whose message handler accepts any private message; a press no button handler accepts is
+    # answered as out of date; errors are logged last.
     dedupe.register(app)
     review.register(app)
     summary.register(app)
@@ -107,5 +108,6 @@ def build_application(
     join.register(app)
     business.register(app)
     requester.register(app)
+    stale.register(app)
     errors.register(app)
     return app

@@ -48,8 +48,8 @@ class UpdateBuilders:
                 "old_chat_member": {"status": "member", "user": self.bot_user},
                 "new_chat_member": {"status": "kicked", "user": self.bot_user, "until_date": 0}})
 
-    def _content(self, text: str | None, caption: str | None, photo: bool, sticker: bool, voice: bool,
-                 document: bool) -> dict:
+    def _content(self, text: str | None, caption: str | None, photo: bool = False, sticker: bool = False,
+                 voice: bool = False, document: bool = False, poll: bool = False, dice: bool = False) -> dict:
         self._next_id["file"] = n = self._next_id.get("file", 0) + 1
         ids = {"file_id": f"fake-file-{n}", "file_unique_id": f"fake-unique-{n}"}
         content: dict[str, Any] = {}
@@ -67,6 +67,14 @@ class UpdateBuilders:
             content["voice"] = {**ids, "duration": 3, "mime_type": "audio/ogg"}
         if document:
             content["document"] = {**ids, "file_name": "file.pdf", "mime_type": "application/pdf"}
+        if poll:
+            options = [{"text": t, "voter_count": 0, "persistent_id": f"fake-option-{n}-{i}"}
+                       for i, t in enumerate(("Pizza", "Pasta"))]
+            content["poll"] = {"id": f"fake-poll-{n}", "question": "Pizza or pasta?", "options": options,
+                               "total_voter_count": 0, "is_closed": False, "is_anonymous": True, "type": "regular",
+                               "allows_multiple_answers": False, "allows_revoting": True, "members_only": False}
+        if dice:
+            content["dice"] = {"emoji": "\N{GAME DIE}", "value": 4}
         if caption is not None:
             content["caption"] = caption
         if not content:
@@ -74,15 +82,16 @@ class UpdateBuilders:
         return content
 
     def private_message(self, user: dict | int, text: str | None = None, *, caption: str | None = None,
-                        photo: bool = False, sticker: bool = False, voice: bool = False,
-                        document: bool = False) -> dict:
+                        photo: bool = False, sticker: bool = False, voice: bool = False, document: bool = False,
+                        poll: bool = False, dice: bool = False) -> dict:
         """The user writes to the bot in private; returns the "message" update."""
         with self.lock:
             user = self._user(user)
             self.started.add(user["id"])
             self.blocked.discard(user["id"])  # writing to a blocked bot means restarting it first
             message = self._store(user["id"], {"from": user, "chat": self._private_chat(user),
-                                               **self._content(text, caption, photo, sticker, voice, document)})
+                                               **self._content(text, caption, photo, sticker, voice, document,
+                                                               poll, dice)})
             return self._push("message", message)
 
     def group_message(self, user: dict | int, chat_id: int, text: str, *, reply_to: int | None = None) -> dict:

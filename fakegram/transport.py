@@ -33,7 +33,11 @@ class Reply:
         """The response body as bytes."""
         if isinstance(self.body, bytes):
             return self.body
-        return json.dumps(self.body, ensure_ascii=False).encode()
+        try:
+            return json.dumps(self.body, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            # A lone surrogate (a test gave a user one, as a raw update may) has no UTF-8 form; JSON's \u escape does.
+            return json.dumps(self.body).encode()
 
     @property
     def content_type(self) -> str:

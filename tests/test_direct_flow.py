@@ -46,7 +46,7 @@ async def test_deep_link_start_asks_both_questions_and_sends_a_card(driver, fake
     assert answers["why"]["text"] == "I'd like feedback on my parser"
 
     card = driver.card(OWNER)
-    for expected in ("Ada Lovelace", "@ada", "5001", "en", "pycon25",
+    for expected in ("\u2068Ada Lovelace\u2069", "@\u2068ada\u2069", "5001", "en", "pycon25",
                      "Met in person — at PyCon 2025, your Rust talk", "I'd like feedback on my parser"):
         assert expected in card["text"]
     assert driver.button(card, "v1:accept:1") and driver.button(card, "v1:decline:1")
@@ -146,7 +146,7 @@ async def test_accept_edits_the_card_in_place_and_tells_the_requester(driver, fa
 
     edited = fake_api.sent_to(OWNER)[-1]
     assert edited["message_id"] == card["message_id"] and edited["edited"]
-    assert "Accepted" in edited["text"] and "by Rita Reviewer" in edited["text"]
+    assert "Accepted" in edited["text"] and "by \u2068Rita Reviewer\u2069" in edited["text"]
     assert "2026-11-23 09:00" in edited["text"]
     assert not edited.get("reply_markup"), "a decided card has no buttons"
     told = driver.last(stranger["id"])["text"]

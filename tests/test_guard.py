@@ -31,9 +31,9 @@ async def test_every_reviewer_button_refuses_a_non_reviewer(driver, fake_api, db
     await driver.send(stranger, "You asked me to send the benchmark numbers for the JIT we discussed")
     await driver.answer_followup(stranger)
     card = driver.card()
-    patterns = [h.pattern.pattern for h in registered(driver.app, CallbackQueryHandler)]
+    handled = {a for h in registered(driver.app, CallbackQueryHandler) if h.pattern for a in h.pattern.actions}
     actions = [a for a in ACTIONS if a not in REQUESTER_ACTIONS]
-    assert all(any(f"({a}" in p or f"|{a}" in p for p in patterns) for a in actions), patterns
+    assert set(actions) <= handled, handled
     calls_before = len([c for c in fake_api.calls if c.method != "answerCallbackQuery"])
     for action in actions:
         await driver.feed(fake_api.press_button(stranger, OWNER, card["message_id"], f"v1:{action}:1",

@@ -60,7 +60,7 @@ async def test_join_request_is_asked_at_once_then_continues_in_private_and_is_ap
     assert (request["kind"], request["status"], request["source"]) == ("join", "pending", "rustconf")
     assert request["target_chat_id"] == GROUP and request["bio"] == "Firmware <dev> & climber"
     card = driver.card()
-    for expected in ("Join request to Rust Embedded", "rustconf", "Firmware <dev> & climber",
+    for expected in ("Join request to \u2068Rust Embedded\u2069", "rustconf", "Firmware <dev> & climber",
                      "Your talk at RustConf"):
         assert expected in card["text"]
     assert driver.button(card, "v1:accept:1")
@@ -262,7 +262,7 @@ async def test_a_join_request_whose_window_closed_is_not_asked_and_the_owner_see
     [request] = requests(db)
     assert request["status"] == "pending" and request["unreachable"].startswith("not asked: window closed")
     card = driver.card()
-    assert "not asked: window closed" in card["text"] and "Bio: Firmware <dev> & climber" in card["text"]
+    assert "not asked: window closed" in card["text"] and "Bio: \u2068Firmware <dev> & climber" in card["text"]
 
 
 async def test_in_a_raid_those_whose_window_closed_are_listed_with_their_bio(make_app, settings, db, fake_api,
@@ -286,7 +286,7 @@ async def test_in_a_raid_those_whose_window_closed_are_listed_with_their_bio(mak
         assert "2 not asked: Telegram's 5-minute window" in batch["text"] and "0 suggested decline" in batch["text"]
         assert "Decline all" not in str(batch["reply_markup"]), "never asked: not declined in bulk"
         for i in (4, 5):
-            assert f"J{i} · join · not asked: window closed · bio: <b>bio {i}</b>" in batch["text"]
+            assert f"J{i}\u2069 · join · not asked: window closed · bio: \u2068<b>bio {i}</b>\u2069" in batch["text"]
         rows = db.query("select user_id, unreachable from requests where unreachable is not null")
         assert sorted(r["user_id"] for r in rows) == [50_004, 50_005]
     finally:

@@ -157,7 +157,7 @@ async def test_review_chat_any_reviewer_decides_others_cannot(make_app, settings
     assert "One more question: Where did we meet?" in driver.last(stranger["id"])["text"]
     await driver.press(reviewer, REVIEW_CHAT, card["message_id"], driver.button(card, "v1:decline:"))
     decided = [m for m in fake_api.sent_to(REVIEW_CHAT) if m["message_id"] == card["message_id"]][0]
-    assert "Declined by Rita Reviewer" in decided["text"] and not decided.get("reply_markup")
+    assert "Declined by \u2068Rita Reviewer\u2069" in decided["text"] and not decided.get("reply_markup")
     assert requests(db)[0]["decided_by"] == REVIEWER
     await driver.app.shutdown()
 

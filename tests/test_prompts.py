@@ -81,6 +81,8 @@ SAMPLES = {
     "owner/reminder.html.j2": {"total": 14, "days": 3, "requests": [
         {"id": 1, "name": USER_TEXT, "kind": "join", "source": USER_TEXT, "age": "4 d"}]},
     "owner/snoozed_alert.txt.j2": [{"days": 1}, {"days": 3}],
+    "owner/stale_button_alert.txt.j2": {},
+    "requester/stale_button_alert.txt.j2": {},
     "requester/expired.html.j2": PERSON,
     "requester/followup_where_met.html.j2": PERSON,
     "requester/followup_who_introduced.html.j2": PERSON,

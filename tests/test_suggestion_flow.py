@@ -25,7 +25,7 @@ async def test_a_template_note_gets_one_follow_up_then_the_card_says_why(driver,
 
     card = driver.card()["text"]
     assert "Suggest: decline" in card
-    assert "#template_note" in card and "template note: “" in card and "someone i know and trust" in card.lower()
+    assert "#template_note" in card and "template note: \u2068“" in card and "someone i know and trust" in card.lower()
     assert "I asked:" in card and "just networking" in card
 
 
@@ -75,4 +75,4 @@ async def test_a_source_that_contradicts_the_answer_is_noted(driver, fake_api, d
     await driver.send(stranger, "I want to ask about the job posting for a Rust engineer on your team")
     await driver.answer_followup(stranger, "Found you on Google")
     card = driver.card()["text"]
-    assert "⚠️ came via link 'pycon25' but says:" in card
+    assert "⚠️ \u2068came via link 'pycon25' but says:" in card

@@ -1,4 +1,7 @@
-"""The reviewer's card and the /pending list, shaped from gathered facts: pure, and shrunk to fit 4096."""
+"""The reviewer's card and the /pending list, shaped from gathered facts: pure, and shrunk to fit 4096.
+
+Whatever a user wrote or named is isolated (bot/core/untrusted.py): an RTL override in a name, or a right-to-left
+name beside an id, cannot reorder the rest of the line."""
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -6,7 +9,23 @@ from datetime import datetime, tzinfo
 
 from bot.core.assess import Assessment
 from bot.core.questionnaire import MORE_SUFFIX, Question
-from bot.core.text import between, fits, full_name, human_duration, local_time, shorten
+from bot.core.text import (
+    BIO_CHARS,
+    FULL_NAME_CHARS,
+    LABEL_CHARS,
+    LANGUAGE_CHARS,
+    LIST_NAME_CHARS,
+    TITLE_CHARS,
+    USERNAME_CHARS,
+    between,
+    bounded,
+    fits,
+    full_name,
+    human_duration,
+    local_time,
+    shorten,
+)
+from bot.core.untrusted import isolated
 from bot.core.vocabulary import is_open
 
 # Tried in turn until the card fits Telegram's 4096-character limit.
@@ -28,6 +47,11 @@ class CardFacts:
     followups: list[Mapping] = field(default_factory=list)
     history: list[tuple[int, datetime, str]] = field(default_factory=list)  # earlier requests: id, when, status
     assessment: Assessment | None = None
+
+
+def theirs(text: str | None, limit: int) -> str | None:
+    """Something a user wrote or named, as a card shows it: shortened to `limit`, then isolated; None if empty."""
+    return isolated(bounded(text, limit)) or None
 
 
 def chat_problem(chat: Mapping | None) -> str | None:
@@ -54,17 +78,17 @@ def shown_answers(questions: tuple[Question, ...], answers: Mapping[str, Mapping
             text = f"{text} — {more['text']}"
         cap = min(q.max_length, limit) if limit else q.max_length
         edited = any(a and a["edited"] for a in (answer, more))
-        shown.append({"question": q.label, "text": shorten(text, cap), "edited": edited})
+        shown.append({"question": q.label, "text": theirs(text, cap) or "", "edited": edited})
     return shown
 
 
 def suggestion_values(a: Assessment) -> dict:
     """The assessment's lines for the card: summary, suggested action and why, short tags, at most two lines of
     evidence (quoted from the answers), a source mismatch, and which assessor spoke."""
-    return {"summary": a.summary, "action": a.action, "reason": a.reason, "tie": a.tie,
+    return {"summary": isolated(a.summary), "action": a.action, "reason": a.reason, "tie": a.tie,
             "tags": [FLAG_TAGS[f] for f in FLAG_TAGS if getattr(a, f)] + [f"{a.tie}_tie"],
-            "evidence": [{"tag": e.tag, "phrase": shorten(e.text, 60)} for e in a.evidence[:EVIDENCE_LINES]],
-            "mismatch": a.source_mismatch, "assessor": a.assessor}
+            "evidence": [{"tag": e.tag, "phrase": theirs(e.text, 60)} for e in a.evidence[:EVIDENCE_LINES]],
+            "mismatch": isolated(a.source_mismatch), "assessor": a.assessor}
 
 
 def card_values(facts: CardFacts, labels: Mapping, tz: tzinfo, limit: int | None = None) -> dict:
@@ -76,23 +100,23 @@ def card_values(facts: CardFacts, labels: Mapping, tz: tzinfo, limit: int | None
     return {
         "id": request["id"],
         "kind_label": labels["kind"].get(request["kind"], request["kind"]),
-        "target_chat": chat["title"] if chat else (request.get("target_chat_id") or None),
+        "target_chat": theirs(chat["title"], TITLE_CHARS) if chat else (request.get("target_chat_id") or None),
         "chat_problem": chat_problem(chat) if not decided else None,
-        "bio": shorten(request["bio"], 300) if request.get("bio") else None,
+        "bio": theirs(request.get("bio"), BIO_CHARS),
         "no_answer": bool(request.get("timed_out_at")),
         "taken_over": bool(request.get("taken_over_at")),
         # A send was attempted but never recorded: the process died mid-send, a copy may already be there.
         "maybe_duplicate": bool(request.get("card_attempted_at") and not request.get("card_message_id")),
         "followups": [
-            {"question": shorten(f["question"], note_cap), "answer": shorten(f["answer"], note_cap) if f["answer"]
-             else None, "origin": f["origin"]} for f in facts.followups],
+            {"question": shorten(f["question"], note_cap), "answer": theirs(f["answer"], note_cap),
+             "origin": f["origin"]} for f in facts.followups],
         "snoozed_until": local_time(times.get("snoozed_until"), tz) if status == "pending" else None,
         "user_id": request["user_id"],
-        "name": full_name(person),
-        "username": person.get("username"),
-        "language": person.get("language_code"),
-        "source": request.get("source"),
-        "opening_note": shorten(request["opening_note"], note_cap) if request.get("opening_note") else None,
+        "name": isolated(full_name(person)),
+        "username": theirs(person.get("username"), USERNAME_CHARS),
+        "language": theirs(person.get("language_code"), LANGUAGE_CHARS),
+        "source": theirs(request.get("source"), LABEL_CHARS),
+        "opening_note": theirs(request.get("opening_note"), note_cap),
         "answers": shown_answers(facts.questions, facts.answers, limit),
         "time_taken": between(times.get("created_at"), times.get("answered_at")),
         "created_at": local_time(times.get("created_at"), tz),
@@ -101,7 +125,7 @@ def card_values(facts: CardFacts, labels: Mapping, tz: tzinfo, limit: int | None
         "history": [{"id": i, "created_at": local_time(when, tz), "status": s} for i, when, s in facts.history],
         "outcome": labels["outcome"].get(status) if decided else None,
         "outcome_icon": labels["outcome_icon"].get(status, "") if decided else "",
-        "decided_by": request.get("decided_by_name") or "",
+        "decided_by": theirs(request.get("decided_by_name"), FULL_NAME_CHARS) or "",
         "decided_at": local_time(times.get("decided_at"), tz),
     }
 
@@ -120,7 +144,8 @@ def fit_card(facts: CardFacts, labels: Mapping, tz: tzinfo, render: Callable[...
 
 def pending_values(rows: list[Mapping], reasons: Mapping[int, str], ages: Mapping[int, float]) -> list[dict]:
     """The /pending list's lines: who, which door, source, how long they wait, and their reason, shortened."""
-    return [{"id": r["id"], "name": full_name(r), "username": r.get("username"), "kind": r["kind"],
-             "source": r.get("source"), "age": human_duration(ages[r["id"]]),
-             "why": shorten(reasons.get(r["id"], ""), 120)}
+    return [{"id": r["id"], "name": theirs(full_name(r), LIST_NAME_CHARS),
+             "username": theirs(r.get("username"), USERNAME_CHARS), "kind": r["kind"],
+             "source": theirs(r.get("source"), LABEL_CHARS), "age": human_duration(ages[r["id"]]),
+             "why": theirs(reasons.get(r["id"]), 120) or ""}
             for r in rows]

@@ -10,6 +10,8 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.core.untrusted import visible_chars
+
 KEY_RE = re.compile(r"^[a-z0-9_]{1,12}$")
 MORE_SUFFIX = ":more"
 HOW_FOUND, REASON = "how_found", "reason"
@@ -120,9 +122,10 @@ def next_step(questions: tuple[Question, ...], answers: Mapping[str, Mapping]) -
 
 
 def check_answer(step: Step, text: str) -> str | None:
-    """Return a problem key ('too_short') when the typed answer cannot be accepted, else None."""
-    minimum = step.question.min_length if step.kind == "ask" else 2
-    if len(text.strip()) < minimum:
+    """Return a problem key ('too_short') when the typed answer cannot be accepted, else None. After the last
+    question ('done') the text answers a follow-up: anything visible will do."""
+    minimum = step.question.min_length if step.kind == "ask" else 2 if step.kind == "more" else 1
+    if visible_chars(text) < minimum:
         return "too_short"
     return None
 

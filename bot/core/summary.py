@@ -4,14 +4,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.text import fits, full_name, human_duration, short_duration, shorten
+from bot.core.text import LIST_NAME_CHARS, fits, full_name, human_duration, short_duration, shorten
 from bot.core.weekly import Window, trend
 
 # Caps keep the summary far below Telegram's 4096 characters whatever people typed.
 MAX_CHATS = 8
 MAX_TOP = 5
 MAX_OLDEST = 5
-NAME_CHARS = 40
 SHRINK = ((MAX_CHATS, MAX_TOP, MAX_OLDEST), (3, 3, 3), (0, 0, 0))
 KINDS = ("join", "direct", "business")
 
@@ -60,7 +59,7 @@ def _day(moment: datetime) -> str:
 
 def _ranked(now_rows: list[Mapping], before_rows: list[Mapping], key: str, limit: int, name=None) -> list[dict]:
     before = {row[key]: row["n"] for row in before_rows}
-    return [{"name": shorten(str(name(row) if name else row[key]), NAME_CHARS),
+    return [{"name": shorten(str(name(row) if name else row[key]), LIST_NAME_CHARS),
              **_metric(row["n"], before.get(row[key], 0))}
             for row in now_rows[:limit]]
 
@@ -91,7 +90,7 @@ def summary_values(f: SummaryFacts, caps: tuple[int, int, int] = SHRINK[0]) -> d
         "sources": _ranked(f.sources, f.sources_before, "source", top),
         "choices": _ranked(f.choices, f.choices_before, "choice", top,
                            name=lambda r: f.choice_labels.get(r["choice"], r["choice"])),
-        "oldest": [{"id": r["id"], "kind": r["kind"], "name": shorten(full_name(r), NAME_CHARS),
+        "oldest": [{"id": r["id"], "kind": r["kind"], "name": shorten(full_name(r), LIST_NAME_CHARS),
                     "since": r["created"].astimezone(tz).strftime("%d %b"),
                     "age": human_duration((f.now - r["created"]).total_seconds())}
                    for r in f.oldest[:oldest_cap]],

@@ -7,6 +7,17 @@ from datetime import datetime, tzinfo
 
 PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
+# What users name themselves or their chats, bounded where shown. Telegram's own limits, except the bio (a premium
+# bio is 140; the card has always shown up to 300): a raw update may carry more, and every message must fit 4096.
+NAME_CHARS = 64  # a first or a last name
+FULL_NAME_CHARS = 2 * NAME_CHARS + 1
+USERNAME_CHARS = 32
+TITLE_CHARS = 128  # a group's or channel's title
+LABEL_CHARS = 64  # a source: a deep-link payload or an invite link's name
+LANGUAGE_CHARS = 16
+BIO_CHARS = 300
+LIST_NAME_CHARS = 40  # a name in a list of many (/people, /pending, batched cards, the weekly summary)
+
 
 def shorten(text: str, limit: int) -> str:
     """Cut text to at most `limit` characters, ending with an ellipsis when cut."""
@@ -15,10 +26,20 @@ def shorten(text: str, limit: int) -> str:
     return text[: max(limit - 1, 0)].rstrip() + "…"
 
 
+def bounded(text: str | None, limit: int) -> str | None:
+    """`shorten` for a field that may be missing: None and '' stay as they are."""
+    return shorten(text, limit) if text else text
+
+
 def full_name(person: Mapping) -> str:
-    """First and last name, or the username, or the id."""
-    name = " ".join(p for p in (person.get("first_name"), person.get("last_name")) if p)
-    return name or (person.get("username") or str(person.get("user_id")))
+    """First and last name (each at most NAME_CHARS), or the username, or the id."""
+    name = " ".join(shorten(p, NAME_CHARS) for p in (person.get("first_name"), person.get("last_name")) if p)
+    return name or bounded(person.get("username"), USERNAME_CHARS) or str(person.get("user_id"))
+
+
+def first_name(person: Mapping) -> str:
+    """What a requester is called when greeted: their first name (at most NAME_CHARS), or 'there'."""
+    return shorten(person.get("first_name") or "there", NAME_CHARS)
 
 
 def clean_payload(payload: str | None) -> str | None:
@@ -69,14 +90,53 @@ def local_time(moment: datetime | None, tz: tzinfo) -> str:
 
 MESSAGE_LIMIT = 4096
 _TAG_RE = re.compile(r"<[^>]+>")
+_HTML_TOKEN_RE = re.compile(r"<[^>]*>|&#?\w+;|[^<&]+|[<&]")
+_TAG_NAME_RE = re.compile(r"</?([A-Za-z][\w-]*)[^>]*>")
 
 
 def visible_length(html_text: str) -> int:
     """Length Telegram counts for an HTML message: tags removed, entities decoded, in UTF-16 units."""
-    plain = html.unescape(_TAG_RE.sub("", html_text))
-    return len(plain.encode("utf-16-le")) // 2
+    return _utf16_units(html.unescape(_TAG_RE.sub("", html_text)))
 
 
 def fits(html_text: str) -> bool:
     """True when the message is within Telegram's 4096-character limit."""
     return 0 < visible_length(html_text) <= MESSAGE_LIMIT
+
+
+def _utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cut_utf16(text: str, units: int) -> str:
+    """The longest start of `text` that is at most `units` UTF-16 units long."""
+    used = 0
+    for i, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > units:
+            return text[:i]
+    return text
+
+
+def shorten_html(html_text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """Cut an HTML message to at most `limit` visible characters, ending with an ellipsis; tags still open at the
+    cut are closed and no entity is split, so Telegram can still parse it."""
+    if visible_length(html_text) <= limit:
+        return html_text
+    budget, kept, open_tags = limit - 1, [], []
+    for token in _HTML_TOKEN_RE.findall(html_text):
+        if tag := _TAG_NAME_RE.match(token):
+            if not token.startswith("</"):
+                open_tags.append(tag.group(1).lower())
+            elif open_tags:
+                open_tags.pop()
+            kept.append(token)
+            continue
+        size = _utf16_units(html.unescape(token))
+        if size > budget:
+            if token[0] != "&":  # an entity is never split
+                kept.append(_cut_utf16(token, budget))
+            break
+        kept.append(token)
+        budget -= size
+    return "".join(kept).rstrip() + "…" + "".join(f"</{name}>" for name in reversed(open_tags))

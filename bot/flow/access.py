@@ -19,3 +19,9 @@ def refuse_press(deps: Deps, user_id: int, data: str | None) -> str:
 def help_text(deps: Deps) -> str:
     """What the bot does and the reviewers' commands."""
     return deps.prompts.render("owner/help.html.j2", review_chat=deps.settings.review_chat_id is not None)
+
+
+def stale_press_alert(deps: Deps, user_id: int) -> str:
+    """The alert for a button whose data no handler accepts (old, tampered or foreign): nothing changes."""
+    audience = "owner" if deps.settings.is_reviewer(user_id) else "requester"
+    return deps.prompts.render(f"{audience}/stale_button_alert.txt.j2")

@@ -10,6 +10,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.core.card import chat_problem
+from bot.core.text import LIST_NAME_CHARS, TITLE_CHARS, shorten
 from bot.core.vocabulary import JOIN_WINDOW, Kind, Standing, Status
 from bot.flow import intake
 from bot.flow.cards import refresh_card
@@ -99,14 +100,15 @@ async def track_bot_membership(deps: Deps, bot: Bot, *, chat_id: int, title: str
     open_requests = list_open_for_chat(deps.db, chat_id)
     if state != "removed" or old_state is not None:
         await notify_reviewers(bot, deps.settings.owner_id, deps.prompts.render(
-            "owner/chat_status.html.j2", state=state, title=title, pending=len(open_requests)))
+            "owner/chat_status.html.j2", state=state, title=shorten(title, TITLE_CHARS), pending=len(open_requests)))
     for request in open_requests:
         await refresh_card(deps, bot, request["id"])
 
 
 def chats_text(deps: Deps) -> str:
     """/chats: every known group or channel, whether it is screened, and its open requests."""
-    chats = [{**c, "ok": chat_problem(c) is None, "problem": chat_problem(c)} for c in list_chats_with_pending(deps.db)]
+    chats = [{**c, "title": shorten(c["title"], LIST_NAME_CHARS), "ok": chat_problem(c) is None,
+              "problem": chat_problem(c)} for c in list_chats_with_pending(deps.db)]
     return deps.prompts.render("owner/chats.html.j2", chats=chats)
 
 
@@ -127,14 +129,14 @@ async def create_link(deps: Deps, bot: Bot, args: list[str], actor_id: int) -> s
         target = chats[0]
     else:
         values["error"] = "which_chat"
-    values["chats"] = chats
+    values["chats"] = [{**c, "title": shorten(c["title"], LIST_NAME_CHARS)} for c in chats]
     if target is not None:
         try:
             link = await bot.create_chat_invite_link(target["chat_id"], name=source, creates_join_request=True)
         except TelegramError as exc:
             values.update(error="telegram", detail=str(exc))
         else:
-            values.update(title=target["title"], link=link.invite_link)
+            values.update(title=shorten(target["title"], TITLE_CHARS), link=link.invite_link)
             insert_event(deps.db, "link_created", deps.now(), actor_id=actor_id,
                          detail=f"{target['chat_id']} {source}")
     return deps.prompts.render("owner/links.html.j2", **values)

@@ -6,6 +6,7 @@ from telegram import Bot
 
 from bot.core.assess.followup import ABOUT_HOW
 from bot.core.questionnaire import HOW_FOUND, REASON
+from bot.core.untrusted import visible_chars
 from bot.core.vocabulary import is_open
 from bot.flow.assessments import ensure_assessed
 from bot.flow.cards import refresh_card
@@ -47,7 +48,10 @@ def store_followup_answer(deps: Deps, request: Mapping, text: str) -> dict | Non
 
 async def receive_followup_answer(deps: Deps, bot: Bot, request: Mapping, text: str) -> bool:
     """A requester's reply to an open follow-up: stored, and for the owner's question acknowledged and shown on
-    the card; False if no follow-up was open."""
+    the card; False if no follow-up was open. A reply that shows nothing is asked again."""
+    if not visible_chars(text) and get_open_followup(deps.db, request["id"]):
+        await message_requester(deps, bot, request, render_for(deps, request, "requester/too_short.html.j2"))
+        return True
     followup = store_followup_answer(deps, request, text)
     if followup is None:
         return False

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from telegram import Bot
 
 from bot.core.routing import Route, Situation, route_message
-from bot.core.text import clean_payload, full_name, shorten
+from bot.core.text import USERNAME_CHARS, bounded, clean_payload, full_name, shorten
+from bot.core.untrusted import visible_chars
 from bot.core.vocabulary import Kind, Standing, Status
 from bot.flow import intake
 from bot.flow.deps import Deps
@@ -80,7 +81,7 @@ async def receive_message(deps: Deps, bot: Bot, msg: Incoming) -> Route:
         # Known people are let through: the owner sees what they wrote, no questionnaire.
         insert_event(deps.db, "known_message", now, user_id=person["user_id"], detail=detail)
         await notify_reviewers(bot, deps.settings.card_chat_id, deps.prompts.render(
-            "owner/known_message.html.j2", name=full_name(person), username=person["username"],
+            "owner/known_message.html.j2", name=full_name(person), username=bounded(person["username"], USERNAME_CHARS),
             user_id=person["user_id"], text=shorten(msg.text or "", 3000)))
     elif route == Route.TELL_STATUS:
         await tell_status(deps, bot, situation.latest)
@@ -94,10 +95,11 @@ async def receive_message(deps: Deps, bot: Bot, msg: Incoming) -> Route:
 
 
 async def _open(deps: Deps, bot: Bot, msg: Incoming, person: Mapping) -> None:
-    note_id = msg.message_id if msg.text else None
+    note = msg.text if visible_chars(msg.text) else None  # a sticker, or only invisible characters: no note
+    note_id = msg.message_id if note else None
     if msg.business_connection_id is None:
         await intake.open_request(deps, bot, kind=Kind.DIRECT, user_id=person["user_id"], reply_chat_id=msg.chat_id,
-                                  note=msg.text, note_message_id=note_id)
+                                  note=note, note_message_id=note_id)
         return
     connection = get_connection(deps.db, msg.business_connection_id)
     cannot_ask = None
@@ -106,7 +108,7 @@ async def _open(deps: Deps, bot: Bot, msg: Incoming, person: Mapping) -> None:
     elif not connection["can_reply"]:
         cannot_ask = "could not ask: no reply right"
     await intake.open_request(deps, bot, kind=Kind.BUSINESS, user_id=person["user_id"], reply_chat_id=msg.chat_id,
-                              business_connection_id=msg.business_connection_id, note=msg.text,
+                              business_connection_id=msg.business_connection_id, note=note,
                               note_message_id=note_id, cannot_ask=cannot_ask)
 
 

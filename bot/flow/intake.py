@@ -85,12 +85,12 @@ async def receive_text(deps: Deps, bot: Bot, request: Mapping, text: str, messag
         await ask(deps, bot, request)
         return
     step = current_step(deps, request)
+    if check_answer(step, text):
+        await message_requester(deps, bot, request, render_for(deps, request, "requester/too_short.html.j2"))
+        return
     if step.kind == "done":
         store_followup_answer(deps, request, text)
         await finish(deps, bot, request)
-        return
-    if check_answer(step, text):
-        await message_requester(deps, bot, request, render_for(deps, request, "requester/too_short.html.j2"))
         return
     set_answer(deps.db, request["id"], step.answer_key, text, now=deps.now(), message_id=message_id)
     await ask(deps, bot, request)

@@ -4,7 +4,16 @@ from collections.abc import Mapping
 
 from telegram import Bot, InlineKeyboardMarkup
 
-from bot.core.text import full_name, local_time
+from bot.core.text import (
+    FULL_NAME_CHARS,
+    LABEL_CHARS,
+    LIST_NAME_CHARS,
+    USERNAME_CHARS,
+    bounded,
+    full_name,
+    local_time,
+    shorten,
+)
 from bot.core.vocabulary import Actor, Decision, Standing
 from bot.flow.decisions import decide
 from bot.flow.deps import Deps
@@ -27,7 +36,7 @@ def person_named(deps: Deps, args: list[str]) -> tuple[Mapping | None, str]:
 
 def unknown_person_text(deps: Deps, command: str, handle: str) -> str:
     """The reply when a command names nobody known."""
-    return deps.prompts.render("owner/person_unknown.html.j2", command=command, handle=handle)
+    return deps.prompts.render("owner/person_unknown.html.j2", command=command, handle=bounded(handle, LABEL_CHARS))
 
 
 async def change_standing(deps: Deps, bot: Bot, command: str, args: list[str], actor: Actor) -> str:
@@ -51,8 +60,8 @@ def people_page(deps: Deps, standing: str | None, page: int) -> tuple[str, Inlin
     """One page of /people [allowed|blocked] and its Back / Next buttons."""
     standing = standing if standing in (Standing.ALLOWED, Standing.BLOCKED) else None
     rows, total = list_people(deps.db, standing, PAGE_SIZE, page * PAGE_SIZE)
-    people = [{"name": full_name(p), "username": p["username"], "user_id": p["user_id"], "standing": p["standing"]}
-              for p in rows]
+    people = [{"name": shorten(full_name(p), LIST_NAME_CHARS), "username": bounded(p["username"], USERNAME_CHARS),
+               "user_id": p["user_id"], "standing": p["standing"]} for p in rows]
     text = deps.prompts.render("owner/people.html.j2", people=people, total=total, page=page + 1,
                                pages=max(1, -(-total // PAGE_SIZE)), standing=standing)
     return text, pages_keyboard(page, (page + 1) * PAGE_SIZE < total, standing, deps.prompts.labels)
@@ -64,9 +73,11 @@ def history_text(deps: Deps, args: list[str]) -> str:
     if person is None:
         return unknown_person_text(deps, "history", handle)
     tz = deps.settings.timezone
-    requests = [{"id": r["id"], "kind": r["kind"], "status": r["status"], "source": r["source"],
+    requests = [{"id": r["id"], "kind": r["kind"], "status": r["status"], "source": bounded(r["source"], LABEL_CHARS),
                  "created_at": local_time(parse_stamp(r["created_at"]), tz),
-                 "decided_at": local_time(parse_stamp(r["decided_at"]), tz), "decided_by": r["decided_by_name"]}
+                 "decided_at": local_time(parse_stamp(r["decided_at"]), tz),
+                 "decided_by": bounded(r["decided_by_name"], FULL_NAME_CHARS)}
                 for r in list_requests_of(deps.db, person["user_id"])][-30:]
-    return deps.prompts.render("owner/history.html.j2", name=full_name(person), username=person["username"],
+    return deps.prompts.render("owner/history.html.j2", name=full_name(person),
+                               username=bounded(person["username"], USERNAME_CHARS),
                                user_id=person["user_id"], standing=person["standing"], requests=requests)

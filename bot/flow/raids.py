@@ -5,7 +5,8 @@ from collections.abc import Mapping
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
-from bot.core.text import fits, full_name, shorten
+from bot.core.card import theirs
+from bot.core.text import LIST_NAME_CHARS, fits, full_name
 from bot.core.vocabulary import is_open
 from bot.flow.assessments import assessment_for
 from bot.flow.deps import Deps
@@ -40,10 +41,10 @@ def batch_values(requests: list[Mapping], actions: Mapping[int, str], listed: in
     counts = {a: sum(1 for v in actions.values() if v == a) for a in ("decline", "ask", "accept")}
     return {"total": len(requests), "counts": counts, "more": max(len(requests) - listed, 0),
             "not_asked": sum(1 for r in requests if r.get("unreachable") == WINDOW_CLOSED),
-            "requests": [{"id": r["id"], "name": shorten(full_name(r), 40), "kind": r["kind"],
+            "requests": [{"id": r["id"], "name": theirs(full_name(r), LIST_NAME_CHARS), "kind": r["kind"],
                           "action": actions.get(r["id"], ""), "status": r["status"],
                           "not_asked": r.get("unreachable") == WINDOW_CLOSED,
-                          "bio": shorten(r["bio"], 60) if r.get("bio") else None} for r in requests[:listed]],
+                          "bio": theirs(r["bio"], 60) if r.get("bio") else None} for r in requests[:listed]],
             **extra}
 
 

@@ -5,7 +5,7 @@ from telegram.ext import Application, BusinessConnectionHandler, BusinessMessage
 
 from bot.flow import business, inbox
 from bot.handlers.context import DoormanContext, incoming
-from bot.telegram.read import connection_values
+from bot.telegram.read import connection_values, message_text
 
 
 async def track_connection(update: Update, context: DoormanContext) -> None:
@@ -25,7 +25,7 @@ async def receive_business_edit(update: Update, context: DoormanContext) -> None
     message = update.edited_business_message
     inbox.receive_business_edit(context.deps, message.business_connection_id, message.chat.id,
                                 message.from_user.id if message.from_user else None, message.message_id,
-                                message.text or message.caption)
+                                message_text(message))
 
 
 async def record_deletion(update: Update, context: DoormanContext) -> None:

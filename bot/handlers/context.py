@@ -8,7 +8,7 @@ from bot.core.vocabulary import Actor
 from bot.flow.deps import Deps
 from bot.flow.inbox import Incoming
 from bot.jobs import deps_of
-from bot.telegram.read import person_from_user
+from bot.telegram.read import message_text, person_from_user
 
 
 class DoormanContext(CallbackContext[ExtBot, dict, dict, dict]):
@@ -24,7 +24,7 @@ def incoming(update: Update) -> Incoming:
     """A requester's message (private or business) as plain values."""
     message = update.effective_message
     return Incoming(person=person_from_user(message.from_user), chat_id=message.chat_id,
-                    message_id=message.message_id, text=message.text or message.caption,
+                    message_id=message.message_id, text=message_text(message),
                     business_connection_id=message.business_connection_id)
 
 

@@ -7,6 +7,7 @@ from telegram import Update
 
 from bot.flow.access import refuse_command, refuse_press
 from bot.handlers.context import DoormanContext
+from bot.telegram.read import callback_data, message_text
 
 Handler = Callable[[Update, DoormanContext], Awaitable[None]]
 
@@ -15,11 +16,14 @@ def reviewer_command(handler: Handler) -> Handler:
     """Run an owner command only for reviewers; anyone else gets a polite refusal (and it is logged)."""
     @functools.wraps(handler)
     async def guarded(update: Update, context: DoormanContext) -> None:
-        if context.deps.settings.is_reviewer(update.effective_user.id):
+        user = update.effective_user
+        if user is None:
+            return  # a message without a sender (a raw update may omit `from`): no one to answer
+        if context.deps.settings.is_reviewer(user.id):
             await handler(update, context)
             return
         await update.effective_message.reply_text(
-            refuse_command(context.deps, update.effective_user.id, update.effective_message.text))
+            refuse_command(context.deps, user.id, message_text(update.effective_message)))
     return guarded
 
 
@@ -31,5 +35,5 @@ def reviewer_press(handler: Handler) -> Handler:
         if context.deps.settings.is_reviewer(query.from_user.id):
             await handler(update, context)
             return
-        await query.answer(refuse_press(context.deps, query.from_user.id, query.data), show_alert=True)
+        await query.answer(refuse_press(context.deps, query.from_user.id, callback_data(query)), show_alert=True)
     return guarded

@@ -6,16 +6,13 @@ from telegram.ext import Application, ChatJoinRequestHandler, ChatMemberHandler,
 from bot.flow import chats
 from bot.handlers.context import DoormanContext
 from bot.handlers.guard import reviewer_command
-from bot.telegram.read import person_from_user
+from bot.telegram.read import chat_title, command_args, join_values
 
 
 async def screen_join_request(update: Update, context: DoormanContext) -> None:
     """Answers a join request: asks the requester the first question at once (the 5-minute window)."""
-    join = update.chat_join_request
-    await chats.screen_join_request(context.deps, context.bot, chats.JoinRequest(
-        person=person_from_user(join.from_user), chat_id=join.chat.id, chat_title=join.chat.title or str(join.chat.id),
-        chat_type=join.chat.type, user_chat_id=join.user_chat_id, bio=join.bio,
-        link_name=join.invite_link.name if join.invite_link else None, date=join.date))
+    await chats.screen_join_request(context.deps, context.bot,
+                                    chats.JoinRequest(**join_values(update.chat_join_request)))
 
 
 async def track_bot_membership(update: Update, context: DoormanContext) -> None:
@@ -27,7 +24,7 @@ async def track_bot_membership(update: Update, context: DoormanContext) -> None:
             await chats.requester_left(context.deps, context.bot, chat.id)
         return
     can_invite = bool(getattr(new, "can_invite_users", False)) or new.status == ChatMember.OWNER
-    await chats.track_bot_membership(context.deps, context.bot, chat_id=chat.id, title=chat.title or str(chat.id),
+    await chats.track_bot_membership(context.deps, context.bot, chat_id=chat.id, title=chat_title(chat),
                                      chat_type=chat.type, status=new.status, can_invite_users=can_invite,
                                      actor_id=change.from_user.id)
 
@@ -42,7 +39,7 @@ async def list_chats(update: Update, context: DoormanContext) -> None:
 async def create_link(update: Update, context: DoormanContext) -> None:
     """Answers /links <source> [chat id] with a new invite link that needs approval, named after the source."""
     await update.effective_message.reply_text(
-        await chats.create_link(context.deps, context.bot, context.args or [], update.effective_user.id))
+        await chats.create_link(context.deps, context.bot, command_args(context.args), update.effective_user.id))
 
 
 def register(app: Application) -> None:

@@ -8,6 +8,7 @@ from bot.flow import people
 from bot.handlers.context import DoormanContext, actor
 from bot.handlers.guard import reviewer_command, reviewer_press
 from bot.telegram.outbox import edit
+from bot.telegram.read import callback_data, command_args
 
 
 @reviewer_command
@@ -15,13 +16,13 @@ async def change_standing(update: Update, context: DoormanContext) -> None:
     """Answers /allow, /block and /unblock: records the standing and decides that person's open requests."""
     command = update.effective_message.text.split()[0].lstrip("/").split("@")[0].lower()
     await update.effective_message.reply_text(
-        await people.change_standing(context.deps, context.bot, command, context.args or [], actor(update)))
+        await people.change_standing(context.deps, context.bot, command, command_args(context.args), actor(update)))
 
 
 @reviewer_command
 async def list_known_people(update: Update, context: DoormanContext) -> None:
     """Answers /people [allowed|blocked]: a paged list of people the owner has decided about."""
-    text, markup = people.people_page(context.deps, (context.args or [None])[0], 0)
+    text, markup = people.people_page(context.deps, (command_args(context.args) or [None])[0], 0)
     await update.effective_message.reply_text(text, reply_markup=markup)
 
 
@@ -29,7 +30,7 @@ async def list_known_people(update: Update, context: DoormanContext) -> None:
 async def turn_people_page(update: Update, context: DoormanContext) -> None:
     """Answers Back / Next on the /people list by redrawing it in place."""
     query = update.callback_query
-    data = decode(query.data)
+    data = decode(callback_data(query))
     await query.answer()
     if data is not None:
         text, markup = people.people_page(context.deps, data.arg, data.request_id)
@@ -39,7 +40,7 @@ async def turn_people_page(update: Update, context: DoormanContext) -> None:
 @reviewer_command
 async def show_history(update: Update, context: DoormanContext) -> None:
     """Answers /history @user|id: every request of that person and how it was decided."""
-    await update.effective_message.reply_text(people.history_text(context.deps, context.args or []))
+    await update.effective_message.reply_text(people.history_text(context.deps, command_args(context.args)))
 
 
 def register(app: Application) -> None:

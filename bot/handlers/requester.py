@@ -1,6 +1,6 @@
 """Requesters in the bot's chat: /start (with or without a deep-link source), messages, edits, quick replies."""
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.core.callbacks import decode, pattern
@@ -9,11 +9,22 @@ from bot.flow.access import help_text
 from bot.flow.cards import resend_due_cards
 from bot.handlers.context import DoormanContext, incoming
 from bot.telegram.outbox import drop_keyboard
+from bot.telegram.read import callback_data, command_args, message_text
 
-# Business messages also match plain message filters: keep them out of the private-chat door.
-PRIVATE = filters.ChatType.PRIVATE & ~filters.UpdateType.BUSINESS_MESSAGES
-MEDIA = filters.Sticker.ALL | filters.PHOTO | filters.VOICE | filters.Document.ALL | filters.VIDEO | \
-    filters.VIDEO_NOTE | filters.AUDIO | filters.ANIMATION | filters.LOCATION | filters.CONTACT
+
+class _HasSender(filters.MessageFilter):
+    """Messages that name who sent them."""
+
+    def filter(self, message: Message) -> bool:
+        return message.from_user is not None
+
+
+# Business messages also match plain message filters: keep them out of the private-chat door. A message without
+# `from` (possible in a raw update) names no one to screen or answer: it matches no requester handler.
+PRIVATE = filters.ChatType.PRIVATE & ~filters.UpdateType.BUSINESS_MESSAGES & _HasSender()
+# Any message a person sends counts (text, caption, sticker, poll, dice…); service messages (a pin, a changed
+# auto-delete timer, a granted write access) are Telegram's, not the requester's.
+SENT_BY_PERSON = ~filters.StatusUpdate.ALL
 
 
 def _is_reviewer(update: Update, context: DoormanContext) -> bool:
@@ -27,11 +38,13 @@ async def start_request(update: Update, context: DoormanContext) -> None:
         # Cards that could not reach a reviewer who had never pressed Start can go out now.
         await resend_due_cards(context.deps, context.bot)
         return
-    await inbox.start(context.deps, context.bot, incoming(update), context.args[0] if context.args else None)
+    args = command_args(context.args)
+    await inbox.start(context.deps, context.bot, incoming(update), args[0] if args else None)
 
 
 async def receive_message(update: Update, context: DoormanContext) -> None:
-    """Answers any private message: an answer, a follow-up reply, or the opening note of a new request."""
+    """Answers any private message: an answer, a follow-up reply, or the opening note of a new request (anything
+    but text or a caption is asked for text)."""
     if _is_reviewer(update, context):
         await update.effective_message.reply_text(help_text(context.deps))
         return
@@ -42,13 +55,13 @@ async def receive_edit(update: Update, context: DoormanContext) -> None:
     """Answers an edited private message: replaces the stored answer while the card is not yet sent."""
     message = update.edited_message
     inbox.receive_private_edit(context.deps, message.from_user.id, message.chat_id, message.message_id,
-                               message.text or message.caption)
+                               message_text(message))
 
 
 async def pick_choice(update: Update, context: DoormanContext) -> None:
     """Answers a tap on a quick-reply choice: stores it and asks the next question (or 'tell me more')."""
     query = update.callback_query
-    data = decode(query.data)
+    data = decode(callback_data(query))
     message_id = query.message.message_id if query.message is not None else None
     picked = None if data is None else await inbox.pick_choice(context.deps, context.bot, query.from_user.id,
                                                                data.request_id, data.arg, message_id)
@@ -61,7 +74,6 @@ async def pick_choice(update: Update, context: DoormanContext) -> None:
 def register(app: Application) -> None:
     """Register the requester-side handlers (after the reviewer commands, which claim /help and /pending)."""
     app.add_handler(CommandHandler("start", start_request, filters=PRIVATE))
-    app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & (filters.TEXT | filters.CAPTION | MEDIA),
-                                   receive_message))
+    app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & SENT_BY_PERSON, receive_message))
     app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, receive_edit))
     app.add_handler(CallbackQueryHandler(pick_choice, pattern=pattern("pick")))

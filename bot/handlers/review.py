@@ -11,12 +11,13 @@ from bot.flow.cards import pending_list
 from bot.handlers.context import DoormanContext, actor
 from bot.handlers.guard import reviewer_command, reviewer_press
 from bot.jobs import deps_of
+from bot.telegram.read import callback_data, message_text
 
 
 def _press(update: Update) -> review.Press | None:
     """The press as plain values; None for callback data that does not decode."""
     query = update.callback_query
-    data = decode(query.data)
+    data = decode(callback_data(query))
     if data is None:
         return None
     message = query.message
@@ -57,7 +58,7 @@ async def capture_owner_text(update: Update, context: DoormanContext) -> None:
     """Answers a reviewer's text: the question after Ask more is relayed; otherwise help (in the bot chat)."""
     message = update.effective_message
     reply = await review.receive_reviewer_text(context.deps, context.bot, message.chat_id, message.from_user.id,
-                                               message.text)
+                                               message_text(message))
     if reply is None and message.chat.type == message.chat.PRIVATE:
         reply = help_text(context.deps)
     if reply is not None:

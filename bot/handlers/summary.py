@@ -6,6 +6,7 @@ from telegram.ext import Application, CommandHandler
 from bot.flow.summaries import off_the_loop, stats_text, summary_so_far
 from bot.handlers.context import DoormanContext
 from bot.handlers.guard import reviewer_command
+from bot.telegram.read import command_args
 
 
 @reviewer_command
@@ -18,7 +19,7 @@ async def send_summary_so_far(update: Update, context: DoormanContext) -> None:
 @reviewer_command
 async def send_stats(update: Update, context: DoormanContext) -> None:
     """Answers /stats [weeks] from a reviewer with a compact table of the last weeks (8 unless asked)."""
-    args = context.args or []
+    args = command_args(context.args)
     await update.effective_message.reply_text(await off_the_loop(context.deps, lambda deps: stats_text(deps, args)))
 
 

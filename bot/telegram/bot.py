@@ -1,20 +1,34 @@
-"""The Bot object doorman talks to Telegram through: PTB's ExtBot, reading each polled update on its own and
-cutting calls short when the bot stops."""
+"""The Bot object doorman talks to Telegram through: PTB's ExtBot, reading each polled update on its own,
+repairing a message Telegram refuses as too long, and cutting calls short when the bot stops."""
 
-from collections.abc import Sequence
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
-from telegram import Update
+from telegram import Message, Update
 from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
+from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
+from bot.core.text import MESSAGE_LIMIT, shorten_html, visible_length
 from bot.telegram.stopping import Stopping
 from bot.telegram.updates import parse_updates
+
+log = logging.getLogger(__name__)
+
+# sendMessage answers "message is too long", editMessageText "MESSAGE_TOO_LONG" (PTB: "Message_too_long").
+_TOO_LONG_RE = re.compile(r"message.(is.)?too.long", re.IGNORECASE)
+_DEFAULT = object()  # parse_mode not given
 
 
 class DoormanBot(ExtBot):
     """ExtBot whose get_updates survives an update it cannot parse (PTB's loses the whole batch, then fetches it
-    again forever: the offset never moves past it), and whose calls end on time once `stopping` has begun."""
+    again forever: the offset never moves past it), whose calls end on time once `stopping` has begun, and whose
+    send_message and edit_message_text, when Telegram refuses the text as too long, cut the HTML to fit and try
+    once more (a second refusal is raised). Every text is bounded where it is shaped (bot/core/); this is the net
+    under all of them, so one unforeseen long value costs an ellipsis, not a message lost or re-sent every minute.
+    """
 
     def __init__(self, token: str, *, stopping: Stopping | None = None, **kwargs):
         super().__init__(token, **kwargs)
@@ -45,3 +59,32 @@ class DoormanBot(ExtBot):
         for update in updates:
             self.insert_callback_data(update)
         return updates
+
+    async def send_message(self, chat_id, text: str, *args, **kwargs) -> Message:
+        """Send a message; one that is too long is sent again, shortened."""
+        send = super().send_message
+        parse_mode = args[0] if args else kwargs.get("parse_mode", _DEFAULT)
+        return await self._once_more_if_too_long(lambda fitted: send(chat_id, fitted, *args, **kwargs), text,
+                                                 parse_mode)
+
+    async def edit_message_text(self, text: str, *args, **kwargs) -> Message | bool:
+        """Edit a message's text; one that is too long is tried again, shortened."""
+        edit = super().edit_message_text
+        parse_mode = args[3] if len(args) > 3 else kwargs.get("parse_mode", _DEFAULT)
+        return await self._once_more_if_too_long(lambda fitted: edit(fitted, *args, **kwargs), text, parse_mode)
+
+    async def _once_more_if_too_long(self, call: Callable[[str], Awaitable], text: str, parse_mode) -> Message | bool:
+        try:
+            return await call(text)
+        except BadRequest as exc:
+            if not (_TOO_LONG_RE.search(str(exc)) and self._is_html(parse_mode)):
+                raise
+            length = visible_length(text)
+            log.warning("Telegram refused a message of %d characters as too long; sending it shortened", length)
+        # Within the limit by our count, yet refused: Telegram counted differently, so aim well below.
+        return await call(shorten_html(text, MESSAGE_LIMIT if length > MESSAGE_LIMIT else length // 2))
+
+    def _is_html(self, parse_mode) -> bool:
+        if parse_mode is not None and not isinstance(parse_mode, str):  # not given, or PTB's DEFAULT_NONE
+            parse_mode = self.defaults.parse_mode if self.defaults else None
+        return str(parse_mode).lower() == "html"
