@@ -37,6 +37,12 @@ async def on_start(app: Application) -> None:
     arm_jobs(app)
 
 
+async def start_catching_up(app: Application) -> None:
+    """post_init: catch up in the background, so that polling starts at once. At Telegram's pace for one chat,
+    re-sending the cards of a busy hour takes minutes, and updates must not wait for it."""
+    app.create_task(on_start(app), name="catch-up at start")
+
+
 def arm_jobs(app: Application) -> None:
     """Check every minute what is due; the jobs hold no state, the rows do."""
     if app.job_queue is not None:
