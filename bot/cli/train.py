@@ -377,7 +377,8 @@ def main(argv: Sequence[str], stdout: IO[str] | None = None, stderr: IO[str] | N
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     env = os.environ if env is None else env
     parser = argparse.ArgumentParser(prog="python -m bot train", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, help="where to write the model (default: see above)")
+    parser.add_argument("--out", type=Path, help="where to write the model (default: prompts/assess/model.json, or "
+                        "<PROMPTS_DIR>/assess/model.json when your own corpus or decisions are used)")
     parser.add_argument("--with-decisions", action="store_true",
                         help="also learn from the decisions stored in the database (DATABASE_PATH or --db)")
     parser.add_argument("--db", type=Path, help="the bot's SQLite file (default: DATABASE_PATH or doorman.db)")
