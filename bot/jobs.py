@@ -4,6 +4,7 @@ import logging
 
 from telegram.ext import Application, ContextTypes
 
+from bot.flow.access import publish_commands
 from bot.flow.deps import Deps
 from bot.flow.summaries import catch_up_summary
 from bot.flow.upkeep import run_upkeep
@@ -24,6 +25,7 @@ async def on_start(app: Application) -> None:
     then check every minute."""
     deps = deps_of(app)
     try:
+        await publish_commands(deps, app.bot)
         done = await run_upkeep(deps, app.bot)
         done["summaries"] = await catch_up_summary(deps, app.bot)
     except Exception:  # a Telegram outage at start must not stop the bot; the rows stay due

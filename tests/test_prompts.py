@@ -76,6 +76,7 @@ SAMPLES = {
                                                       "status": "declined", "not_asked": False, "bio": None}]}],
     "owner/ask_prompt.html.j2": {"id": 3, "name": USER_TEXT},
     "owner/card_moved.html.j2": {"id": 3},
+    "owner/unknown_command.html.j2": {"command": USER_TEXT, "commands": [("pending", USER_TEXT)]},
     "owner/known_message.html.j2": {"user_id": 5, "name": USER_TEXT, "username": "u", "text": USER_TEXT},
     "owner/question_sent.html.j2": [{"sent": True, "id": 3}, {"sent": False, "id": 3}],
     "owner/reminder.html.j2": {"total": 14, "days": 3, "requests": [

@@ -1,7 +1,15 @@
-"""Who may do what: refusals for non-reviewers (recorded), and the reviewers' help."""
+"""Who may do what: refusals for non-reviewers (recorded), the reviewers' help and Telegram's command menu."""
 
+import logging
+
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.error import TelegramError
+
+from bot.core.commands import EVERYONE_COMMANDS, REVIEWER_COMMANDS, command_word
 from bot.flow.deps import Deps
 from db.events import insert_event
+
+log = logging.getLogger(__name__)
 
 
 def refuse_command(deps: Deps, user_id: int, text: str | None) -> str:
@@ -25,3 +33,27 @@ def stale_press_alert(deps: Deps, user_id: int) -> str:
     """The alert for a button whose data no handler accepts (old, tampered or foreign): nothing changes."""
     audience = "owner" if deps.settings.is_reviewer(user_id) else "requester"
     return deps.prompts.render(f"{audience}/stale_button_alert.txt.j2")
+
+
+def reviewer_fallback_text(deps: Deps, text: str | None) -> str:
+    """What a reviewer's message nothing else handled gets: 'I don't know /foo' and the commands, or the help."""
+    command = command_word(text)
+    if command is None:
+        return help_text(deps)
+    return deps.prompts.render("owner/unknown_command.html.j2", command=command, commands=REVIEWER_COMMANDS)
+
+
+async def publish_commands(deps: Deps, bot: Bot) -> int:
+    """Fill Telegram's "/" menu: /start and /help for everyone, the reviewers' commands in each reviewer's chat and
+    the review chat. A chat Telegram refuses (a reviewer who never pressed Start) is logged; returns how many took."""
+    menus = [(BotCommandScopeDefault(), EVERYONE_COMMANDS)]
+    chats = dict.fromkeys((*deps.settings.reviewers, deps.settings.card_chat_id))
+    menus += [(BotCommandScopeChat(chat_id), REVIEWER_COMMANDS) for chat_id in chats]
+    done = 0
+    for scope, commands in menus:
+        try:
+            await bot.set_my_commands([BotCommand(name, text) for name, text in commands], scope=scope)
+            done += 1
+        except TelegramError as exc:
+            log.info("could not set the command menu for %s: %s", scope.to_dict(), exc)
+    return done

@@ -5,7 +5,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.core.callbacks import decode, pattern
 from bot.flow import inbox
-from bot.flow.access import help_text
+from bot.flow.access import help_text, reviewer_fallback_text
 from bot.flow.cards import resend_due_cards
 from bot.handlers.context import DoormanContext, incoming
 from bot.telegram.outbox import drop_keyboard
@@ -46,7 +46,8 @@ async def receive_message(update: Update, context: DoormanContext) -> None:
     """Answers any private message: an answer, a follow-up reply, or the opening note of a new request (anything
     but text or a caption is asked for text)."""
     if _is_reviewer(update, context):
-        await update.effective_message.reply_text(help_text(context.deps))
+        message = update.effective_message
+        await message.reply_text(reviewer_fallback_text(context.deps, message_text(message)))
         return
     await inbox.receive_message(context.deps, context.bot, incoming(update))
 

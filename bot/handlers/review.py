@@ -6,7 +6,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.core.callbacks import decode, pattern
 from bot.core.vocabulary import REVIEWER_DECISIONS
 from bot.flow import review
-from bot.flow.access import help_text
+from bot.flow.access import help_text, reviewer_fallback_text
 from bot.flow.cards import pending_list
 from bot.handlers.context import DoormanContext, actor
 from bot.handlers.guard import reviewer_command, reviewer_press
@@ -60,7 +60,7 @@ async def capture_owner_text(update: Update, context: DoormanContext) -> None:
     reply = await review.receive_reviewer_text(context.deps, context.bot, message.chat_id, message.from_user.id,
                                                message_text(message))
     if reply is None and message.chat.type == message.chat.PRIVATE:
-        reply = help_text(context.deps)
+        reply = reviewer_fallback_text(context.deps, message_text(message))
     if reply is not None:
         await message.reply_text(reply)
 

@@ -1,0 +1,27 @@
+"""The commands Telegram's "/" menu offers: the reviewers' in their chats, /start and /help to everyone else."""
+
+# (command, what the menu says about it); the same commands as prompts/owner/help.html.j2 explains.
+REVIEWER_COMMANDS = (
+    ("pending", "Requests waiting for your decision"),
+    ("summary", "This week so far"),
+    ("stats", "A table of recent weeks: /stats [weeks]"),
+    ("people", "Who is allowed or blocked"),
+    ("history", "Everything about one person: /history @user or id"),
+    ("allow", "Remember someone as accepted: /allow @user or id"),
+    ("block", "Block someone: /block @user or id"),
+    ("unblock", "Undo a block: /unblock @user or id"),
+    ("chats", "Groups and channels I screen"),
+    ("links", "An invite link that needs approval: /links <source>"),
+    ("help", "What I do and my commands"),
+)
+EVERYONE_COMMANDS = (
+    ("start", "Ask to connect"),
+    ("help", "What this bot does"),
+)
+
+
+def command_word(text: str | None) -> str | None:
+    """The command a message starts with ('/foo@bot args' → 'foo'), or None when it is not a command."""
+    if not text or not text.startswith("/") or len(text) < 2:
+        return None
+    return text[1:].split(maxsplit=1)[0].split("@", 1)[0][:32] or None
