@@ -76,9 +76,12 @@ def build_application(
     else:
         limiter = PacedRateLimiter() if rate_limiter else None
     stopping = stopping or Stopping()
+    # One commit per update (and before every Bot API call) instead of one per statement: see db.connection.
+    deps.db.unit_of_work = True
     bot = DoormanBot(
         settings.token,
         stopping=stopping,
+        before_call=deps.db.commit,
         base_url=settings.base_url,
         defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone,
                           link_preview_options=LinkPreviewOptions(is_disabled=True)),

@@ -36,6 +36,8 @@ async def on_start(app: Application) -> None:
     else:
         if any(done.values()):
             log.info("caught up at start: %s", done)
+    finally:
+        deps.db.commit()
     arm_jobs(app)
 
 
@@ -56,9 +58,17 @@ def arm_jobs(app: Application) -> None:
 
 async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every minute: deadlines, snoozes, reminders, expiry, raid batches, unsent cards."""
-    await run_upkeep(deps_of(context.application), context.bot)
+    deps = deps_of(context.application)
+    try:
+        await run_upkeep(deps, context.bot)
+    finally:
+        deps.db.commit()
 
 
 async def send_due_summary(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every minute: the weekly summary, when its time has come (the row says whether it went out)."""
-    await catch_up_summary(deps_of(context.application), context.bot)
+    deps = deps_of(context.application)
+    try:
+        await catch_up_summary(deps, context.bot)
+    finally:
+        deps.db.commit()

@@ -39,14 +39,35 @@ def check_database_file(path: str | Path) -> None:
         raise DatabaseFileError(f"{path} cannot be read ({exc})") from None
 
 
+WRITES = ("insert", "update", "delete", "replace")
+
+
 class Database:
-    """One SQLite connection in autocommit mode: every statement commits on its own unless inside transaction()."""
+    """One SQLite connection. By default every statement commits on its own unless inside transaction().
+
+    With `unit_of_work` on (the running bot), the first write opens a transaction that stays open until commit():
+    the bot commits before every Bot API call and after every update, so each update's writes cost one commit
+    instead of one per statement (an autocommit write costs ~50 µs, one inside a transaction ~3 µs), and nothing
+    reaches Telegram before the rows that led to it are committed.
+    """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self.unit_of_work = False
+
+    def _before_write(self) -> None:
+        if self.unit_of_work and not self.conn.in_transaction:
+            self.conn.execute("begin immediate")
+
+    def commit(self) -> None:
+        """Commit the open unit of work, if any."""
+        if self.conn.in_transaction:
+            self.conn.execute("commit")
 
     def execute(self, sql: str, params: Sequence | dict = ()) -> sqlite3.Cursor:
         """Run one statement."""
+        if self.unit_of_work and sql.lstrip()[:7].lower().startswith(WRITES):
+            self._before_write()
         return self.conn.execute(sql, params)
 
     def query(self, sql: str, params: Sequence | dict = ()) -> Iterator[dict]:
@@ -64,6 +85,7 @@ class Database:
 
     def insert(self, table: str, row: dict[str, Any]) -> int:
         """Insert a row; its rowid."""
+        self._before_write()
         names = list(row)
         cursor = self.conn.execute(f"insert into {table} ({', '.join(names)}) values"
                                    f" ({', '.join('?' for _ in names)})", [row[n] for n in names])
@@ -71,6 +93,7 @@ class Database:
 
     def upsert(self, table: str, row: dict[str, Any], keys: Sequence[str]) -> None:
         """Insert a row, or update the one with the same `keys` (the columns it names only)."""
+        self._before_write()
         names = list(row)
         updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in keys)
         self.conn.execute(f"insert into {table} ({', '.join(names)}) values ({', '.join('?' for _ in names)})"
@@ -78,22 +101,39 @@ class Database:
 
     def update(self, table: str, key: str, value: Any, fields: dict[str, Any]) -> None:
         """Set `fields` on the row whose `key` column is `value`."""
+        self._before_write()
         self.conn.execute(f"update {table} set {', '.join(f'{n} = ?' for n in fields)} where {key} = ?",
                           [*fields.values(), value])
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """Run the block's statements as one transaction (no await inside: the connection is shared)."""
+        """Run the block's statements as one transaction (no await inside: the connection is shared); inside an
+        open unit of work, as a savepoint of it."""
+        if self.conn.in_transaction:
+            self.conn.execute("savepoint block")
+            try:
+                yield
+            except BaseException:
+                self.conn.execute("rollback to block")
+                self.conn.execute("release block")
+                raise
+            self.conn.execute("release block")
+            return
         self.conn.execute("begin immediate")
         try:
             yield
         except BaseException:
             self.conn.execute("rollback")
             raise
+        if self.unit_of_work:
+            return  # committed with the rest of the update
         self.conn.execute("commit")
 
     def close(self) -> None:
-        """Close the connection."""
+        """Commit what is open, then close the connection."""
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("commit")
         self.conn.close()
 
     def __getitem__(self, table: str):

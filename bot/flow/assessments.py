@@ -77,6 +77,7 @@ async def ensure_assessed(deps: Deps, request: Mapping) -> Assessment:
         return _stored(row)
     if deps.llm is None:
         return assess_now(deps, request)
+    deps.db.commit()  # a model may take seconds: nothing stays uncommitted (or locked) while it thinks
     assessment = await deps.llm.assess(assessor_request(deps, request))
     store(deps, request["id"], assessment)
     return assessment

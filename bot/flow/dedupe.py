@@ -21,11 +21,12 @@ def already_handled(deps: Deps, update_id: int) -> bool:
 
 
 async def mark_handled(deps: Deps, update_id: int) -> None:
-    """Remember that this update id has been handled. Its work is done by then: a busy database only delays the
-    record (running the update again would repeat what it sent)."""
+    """Remember that this update id has been handled, committed with the rest of the update's writes. Its work is
+    done by then: a busy database only delays the record (running the update again would repeat what it sent)."""
     for delay in (*BUSY_DELAYS, None):
         try:
             mark_update_processed(deps.db, update_id, deps.now())
+            deps.db.commit()
             return
         except Exception as exc:
             if delay is None or not is_busy(exc):

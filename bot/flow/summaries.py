@@ -73,6 +73,7 @@ async def off_the_loop(deps: Deps, work: Callable[[Deps], T]) -> T:
     """Run a heavy read in a thread on its own read-only connection, so that no update waits for it (with a
     million requests, /stats reads for the better part of a second)."""
     path = database_file(deps.db)
+    deps.db.commit()  # the other connection sees committed rows only
     if path is None:  # an in-memory database has no file a second connection could read
         return work(deps)
 

@@ -30,15 +30,21 @@ class DoormanBot(ExtBot):
     under all of them, so one unforeseen long value costs an ellipsis, not a message lost or re-sent every minute.
     """
 
-    def __init__(self, token: str, *, stopping: Stopping | None = None, **kwargs):
+    def __init__(self, token: str, *, stopping: Stopping | None = None,
+                 before_call: Callable[[], None] | None = None, **kwargs):
         super().__init__(token, **kwargs)
         with self._unfrozen():
             self.stopping = stopping or Stopping()
+            # Called before every Bot API call: the application commits its database writes here, so nothing
+            # reaches Telegram before the rows that led to it are safe.
+            self.before_call = before_call
 
     async def _do_post(self, endpoint: str, data: dict, *, read_timeout=DEFAULT_NONE, write_timeout=DEFAULT_NONE,
                        connect_timeout=DEFAULT_NONE, pool_timeout=DEFAULT_NONE):
         # Every Bot API call passes here (ExtBot overrides it the same way to add rate limiting): bounding it bounds
         # the rate limiter's waits, the request's retries and the HTTP exchange together.
+        if self.before_call is not None:
+            self.before_call()
         return await self.stopping.bound(super()._do_post(
             endpoint, data, read_timeout=read_timeout, write_timeout=write_timeout, connect_timeout=connect_timeout,
             pool_timeout=pool_timeout))
