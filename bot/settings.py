@@ -149,7 +149,9 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         raise SettingsError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and set it"
                             " (or try doorman without one: python -m bot sandbox)")
     if not _TOKEN_RE.match(token):
-        raise SettingsError("TELEGRAM_BOT_TOKEN does not look like a bot token (expected <digits>:<letters>)")
+        raise SettingsError("TELEGRAM_BOT_TOKEN does not look like a bot token: @BotFather's tokens are the bot's id"
+                            " (digits), a colon, then 35 or so letters, digits, '-' or '_', e.g."
+                            " 123456789:AAF1-abcdEFGH_ijklMNOPqrstUVWXyz012")
 
     raw_owner = env.get("OWNER_ID", "").strip()
     if not raw_owner:

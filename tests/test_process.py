@@ -70,7 +70,7 @@ def test_python_m_bot_screens_a_join_request_from_update_to_approval(fake_api, t
         assert "Private Channel" in card["text"] and "I write about sensors" in card["text"]
         fake_api.press_button(owner, OWNER, card["message_id"], "v1:accept:1")
         wait_for(lambda: fake_api.calls_to("approveChatJoinRequest"), "the approval")
-        wait_for(lambda: "Accepted" in fake_api.sent_to(OWNER)[-1]["text"], "the card edited in place")
+        wait_for(lambda: "Approved" in fake_api.sent_to(OWNER)[-1]["text"], "the card edited in place")
     finally:
         output = stop_bot(bot)
         server.close()

@@ -124,10 +124,11 @@ SAMPLES = {
             for k in ("received", "decided", "still_open", "acceptance", "median", "never_answered")}},
     ],
     "owner/stats.html.j2": [
-        {"usage": False, "max_weeks": 52, "timezone": "Europe/Berlin", "weeks": [
+        {"usage": False, "max_weeks": 52, "timezone": "Europe/Berlin", "empty": False, "weeks": [
             {"week": "16 Nov", "received": 8, "accepted": 2, "declined": 2, "open": 5, "rate": "33%",
              "median": "1h"}]},
-        {"usage": True, "max_weeks": 52, "timezone": "", "weeks": []},
+        {"usage": True, "max_weeks": 52, "timezone": "", "weeks": [], "empty": False},
+        {"usage": False, "max_weeks": 52, "timezone": "UTC", "weeks": [{}] * 8, "empty": True},
     ],
 }
 CASES = [(name, values) for name, sample in sorted(SAMPLES.items())

@@ -102,3 +102,11 @@ def test_a_broken_database_file_stops_start_up_with_one_line_and_is_left_alone(c
     assert "backup" in lines[0] and "Traceback" not in result.stderr
     assert broken.read_bytes() == content, "the file is left exactly as it was"
     assert not (tmp_path / "doorman.db-wal").exists()
+
+
+@pytest.mark.parametrize("token", ["123:abc", "not-a-token", "123456789 AAF1abcdEFGH"])
+def test_a_token_that_is_not_one_says_what_a_token_looks_like(token):
+    with pytest.raises(SettingsError) as refused:
+        load_settings({**GOOD, "TELEGRAM_BOT_TOKEN": token}, dotenv=None)
+    message = str(refused.value)
+    assert "digits), a colon, then 35 or so letters" in message and token not in message, "never echo a secret"

@@ -396,6 +396,13 @@ async def test_stats_command_shows_a_table_of_weeks(driver, db, owner):
     assert fits(driver.last(OWNER)["html"]) and "23 Nov" in driver.last(OWNER)["text"]
 
 
+async def test_stats_on_a_new_bot_says_there_is_nothing_yet(driver, owner):
+    await driver.send(owner, "/stats")
+    text = driver.last(OWNER)["text"]
+    assert text.startswith("📈 Nothing to count yet: no requests in the last 8 weeks") and "<pre>" not in \
+        driver.last(OWNER)["html"]
+
+
 @pytest.mark.parametrize("args", ["x", "0", "53", "1 2", "-3"])
 async def test_stats_with_a_bad_argument_explains_the_usage(driver, owner, args):
     await driver.send(owner, f"/stats {args}")

@@ -26,7 +26,7 @@ from bot.core.text import (
     shorten,
 )
 from bot.core.untrusted import isolated
-from bot.core.vocabulary import is_open
+from bot.core.vocabulary import is_open, outcome_word
 
 # Tried in turn until the card fits Telegram's 4096-character limit.
 SHRINK_STEPS = (None, 800, 400, 200, 100, 50)
@@ -123,8 +123,8 @@ def card_values(facts: CardFacts, labels: Mapping, tz: tzinfo, limit: int | None
         "unreachable": request.get("unreachable"),
         "decision_note": request.get("decision_note"),
         "history": [{"id": i, "created_at": local_time(when, tz), "status": s} for i, when, s in facts.history],
-        "outcome": labels["outcome"].get(status) if decided else None,
-        "outcome_icon": labels["outcome_icon"].get(status, "") if decided else "",
+        "outcome": labels["outcome"].get(outcome_word(status, request["kind"])) if decided else None,
+        "outcome_icon": labels["outcome_icon"].get(outcome_word(status, request["kind"]), "") if decided else "",
         "decided_by": theirs(request.get("decided_by_name"), FULL_NAME_CHARS) or "",
         "decided_at": local_time(times.get("decided_at"), tz),
     }

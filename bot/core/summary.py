@@ -124,4 +124,5 @@ def stats_values(weeks: list[Window], rows: list[Mapping]) -> dict:
                    "median": short_duration(r["median_seconds"])}
                   for w, r in zip(weeks, rows, strict=True)],
         "timezone": str(weeks[-1].start.tzinfo),
+        "empty": not any(r["received"] or r["still_open"] for r in rows),
     }

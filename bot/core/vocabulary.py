@@ -11,6 +11,12 @@ from enum import StrEnum
 JOIN_WINDOW = timedelta(minutes=5)
 
 
+def outcome_word(status: str, kind: str) -> str:
+    """Which word (a key of labels.toml's [outcome]) names a decided status: a join request is approved, not
+    accepted."""
+    return "approved" if status == "accepted" and kind == "join" else status
+
+
 class Kind(StrEnum):
     """Which door a request came through."""
 

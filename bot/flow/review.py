@@ -7,7 +7,7 @@ from datetime import timedelta
 from telegram import Bot, ForceReply, InlineKeyboardMarkup
 
 from bot.core.text import full_name
-from bot.core.vocabulary import Actor, Decision, is_open
+from bot.core.vocabulary import Actor, Decision, is_open, outcome_word
 from bot.flow.cards import deliver_card, refresh_card, resurface_card
 from bot.flow.decisions import decide
 from bot.flow.deps import Deps
@@ -34,14 +34,16 @@ class Press:
     markup: InlineKeyboardMarkup | None = None  # the pressed message's keyboard
 
 
-def _outcome(deps: Deps, status: str) -> str:
-    return deps.prompts.labels["outcome"].get(status, status)
+def _outcome(deps: Deps, status: str, kind: str) -> str:
+    word = outcome_word(status, kind)
+    return deps.prompts.labels["outcome"].get(word, word)
 
 
 def already_decided_alert(deps: Deps, request: Mapping | None) -> str:
     """The alert for a press on a request that is closed (or unknown)."""
     status = request["status"] if request else ""
-    return deps.prompts.render("owner/already_decided_alert.txt.j2", status=_outcome(deps, status))
+    return deps.prompts.render("owner/already_decided_alert.txt.j2",
+                               status=_outcome(deps, status, request["kind"] if request else ""))
 
 
 async def decide_pressed(deps: Deps, bot: Bot, press: Press) -> str | None:
@@ -52,7 +54,8 @@ async def decide_pressed(deps: Deps, bot: Bot, press: Press) -> str | None:
     if status is None:
         alert = already_decided_alert(deps, get_request(deps.db, press.request_id))
     else:
-        alert = deps.prompts.render("owner/decided_alert.txt.j2", status=_outcome(deps, status))
+        alert = deps.prompts.render("owner/decided_alert.txt.j2",
+                                    status=_outcome(deps, status, get_request(deps.db, press.request_id)["kind"]))
     request = get_request(deps.db, press.request_id)
     if press.message_id is not None and press.message_id != request["card_message_id"]:
         # Pressed on a list (/pending, a reminder, the weekly summary): drop that request's row, keep the text.

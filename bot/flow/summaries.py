@@ -99,7 +99,8 @@ def stats_text(deps: Deps, args: list[str]) -> str:
     """/stats [weeks]: a compact table of the last weeks (8 unless asked, at most 52), or the usage."""
     count = int(args[0]) if len(args) == 1 and args[0].isdigit() else None
     if len(args) > 1 or (args and (count is None or not 1 <= count <= MAX_WEEKS)):
-        return deps.prompts.render("owner/stats.html.j2", usage=True, max_weeks=MAX_WEEKS, weeks=[], timezone="")
+        return deps.prompts.render("owner/stats.html.j2", usage=True, max_weeks=MAX_WEEKS, weeks=[], timezone="",
+                                   empty=False)
     weeks = recent_weeks(deps.now(), count or DEFAULT_WEEKS, deps.settings.summary_day, deps.settings.timezone)
     rows = week_series(deps.db, [(w.start, w.end) for w in weeks])
     return deps.prompts.render("owner/stats.html.j2", usage=False, max_weeks=MAX_WEEKS, **stats_values(weeks, rows))
