@@ -117,6 +117,26 @@ async def test_calls_whose_deadline_passes_in_the_queue_are_refused_in_arrival_o
         await limiter.process_request(send, (1,), {}, "sendMessage", {"chat_id": 1}, {"within": 0.0})
 
 
+async def test_a_reply_in_a_conversation_goes_before_queued_first_questions():
+    virtual = VirtualTime()
+    limiter = limiter_in(virtual)
+    order = []
+
+    async def send(name: str) -> bool:
+        order.append(name)
+        return True
+
+    async def call(name: str, chat: int, args) -> None:
+        await limiter.process_request(send, (name,), {}, "sendMessage", {"chat_id": chat}, args)
+
+    firsts = [asyncio.create_task(call(f"first {c}", c, None)) for c in range(1, 61)]
+    await asyncio.sleep(0)  # the 60 first questions are queued
+    reply = asyncio.create_task(call("reply", 1000, {"reply": True}))
+    await asyncio.gather(*firsts, reply)
+    assert order.index("reply") <= 2, "granted at the next free slot, not after the 60 queued before it"
+    assert [o for o in order if o != "reply"] == [f"first {c}" for c in range(1, 61)], "the rest in arrival order"
+
+
 @pytest.fixture
 def busy_neighbour():
     """Another process keeping a CPU busy: the event loop is late now and then, as on a shared host."""

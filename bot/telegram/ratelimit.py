@@ -74,7 +74,7 @@ class PacedRateLimiter(BaseRateLimiter):
 
     async def process_request(self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
                               kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
-                              rate_limit_args: int | None) -> Any:
+                              rate_limit_args: int | dict | None) -> Any:
         """Wait for this call's slot, make it, and on a 429 pause everything and try again. `rate_limit_args` may
         be a number of retries, or a dict: "within" seconds (a call whose slot would come later raises WindowClosed)
         and "reply": True (a reply in a conversation, served before calls that are not)."""
