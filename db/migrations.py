@@ -297,3 +297,9 @@ def m016_add_card_redraw(db: Database) -> None:
     """A card whose redraw did not go through (Telegram refused or timed out) is redrawn by the minute sweep."""
     db["requests"].add_column("card_redraw", int, not_null_default=0)
     db["requests"].create_index(["card_redraw"])
+
+
+@migrations()
+def m017_add_buttons_message(db: Database) -> None:
+    """The requester's message that shows quick-reply buttons now, so a typed answer can take them away."""
+    db["requests"].add_column("buttons_message_id", int)

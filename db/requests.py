@@ -85,6 +85,11 @@ def set_card(db: Database, request_id: int, chat_id: int, message_id: int, now: 
     )
 
 
+def set_buttons_message(db: Database, request_id: int, message_id: int | None) -> None:
+    """Remember which of the requester's messages shows quick-reply buttons now (None: none does)."""
+    db.update("requests", "id", request_id, {"buttons_message_id": message_id})
+
+
 def set_unreachable(db: Database, request_id: int, reason: str) -> None:
     """Record why the requester could not be messaged."""
     db.update("requests", "id", request_id, {"unreachable": reason})

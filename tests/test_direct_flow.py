@@ -21,6 +21,18 @@ async def test_a_tap_turns_the_question_into_the_next_one_in_one_call(driver, fa
     assert list_answers(db, 1)["how"]["choice"] == "met"
 
 
+async def test_a_question_answered_by_typing_loses_its_quick_replies(driver, fake_api, db, stranger):
+    await driver.send(stranger, "/start")
+    first = driver.last(stranger["id"])
+    assert first["reply_markup"] and requests(db)[0]["buttons_message_id"] == first["message_id"]
+    await driver.send(stranger, "We met at the Rust meetup in Lyon last March")
+    shown = next(m for m in fake_api.sent_to(stranger["id"]) if m["message_id"] == first["message_id"])
+    assert not shown.get("reply_markup"), "no late tap on an answered question"
+    assert requests(db)[0]["buttons_message_id"] is None
+    assert list_answers(db, 1)["how"]["text"] == "We met at the Rust meetup in Lyon last March"
+    assert "Why would you like to connect?" in driver.last(stranger["id"])["text"]
+
+
 async def test_deep_link_start_asks_both_questions_and_sends_a_card(driver, fake_api, db, stranger):
     await driver.send(stranger, "/start pycon25")
 

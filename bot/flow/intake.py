@@ -14,10 +14,10 @@ from bot.flow.deps import Deps
 from bot.flow.followups import follow_up_once, store_followup_answer
 from bot.flow.requester import message_requester, render_for
 from bot.telegram.keyboards import choices_keyboard
-from bot.telegram.outbox import edit
+from bot.telegram.outbox import drop_keyboard, edit
 from db.answers import find_answer_by_message, list_answers, replace_answer_text, set_answer
 from db.events import insert_event
-from db.requests import get_request, insert_request, mark_answered, set_opening_note
+from db.requests import get_request, insert_request, mark_answered, set_buttons_message, set_opening_note
 
 
 def current_step(deps: Deps, request: Mapping) -> Step:
@@ -51,12 +51,15 @@ async def ask(deps: Deps, bot: Bot, request: Mapping, *, greeting: bool = False,
     markup = choices_keyboard(request["id"], step.question) if buttons else None
     if in_place is not None and await edit(bot, request["reply_chat_id"], in_place, text, reply_markup=markup,
                                            reply=True):
+        set_buttons_message(deps.db, request["id"], in_place if markup else None)
         return True
     within = (write_by - deps.now()).total_seconds() if write_by is not None else None
-    if not await message_requester(deps, bot, request, text, reply_markup=markup, within=within,
-                                   reply=not greeting):
+    sent = await message_requester(deps, bot, request, text, reply_markup=markup, within=within, reply=not greeting)
+    if sent is None:
         # Nobody to ask: the owner still sees the request at once, marked unreachable.
         await finish(deps, bot, get_request(deps.db, request["id"]), thank=False)
+    elif markup:
+        set_buttons_message(deps.db, request["id"], sent.message_id)
     return False
 
 
@@ -93,6 +96,10 @@ async def receive_text(deps: Deps, bot: Bot, request: Mapping, text: str, messag
         await finish(deps, bot, request)
         return
     set_answer(deps.db, request["id"], step.answer_key, text, now=deps.now(), message_id=message_id)
+    if step.kind == "ask" and request.get("buttons_message_id"):
+        # Answered by typing: the question's quick replies would only invite a late, ignored tap.
+        set_buttons_message(deps.db, request["id"], None)
+        await drop_keyboard(bot, request["reply_chat_id"], request["buttons_message_id"])
     await ask(deps, bot, request)
 
 

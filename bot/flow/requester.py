@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 
-from telegram import Bot
+from telegram import Bot, Message
 
 from bot.core.text import FULL_NAME_CHARS, TITLE_CHARS, bounded, first_name
 from bot.core.vocabulary import Status
@@ -41,18 +41,17 @@ def render_for(deps: Deps, request: Mapping, name: str, **extra) -> str:
 
 
 async def message_requester(deps: Deps, bot: Bot, request: Mapping, text: str, *, reply: bool = True,
-                            **kwargs) -> bool:
+                            **kwargs) -> Message | None:
     """Send a message to the requester (a reply to them unless it opens the conversation); on Unreachable record
-    it on the request and return False."""
+    it on the request and return None."""
     try:
-        await tell(bot, request["reply_chat_id"], text,
-                   business_connection_id=request.get("business_connection_id"), reply=reply, **kwargs)
+        return await tell(bot, request["reply_chat_id"], text,
+                          business_connection_id=request.get("business_connection_id"), reply=reply, **kwargs)
     except Unreachable as exc:
         set_unreachable(deps.db, request["id"], exc.reason)
         insert_event(deps.db, "unreachable", deps.now(), request_id=request["id"], user_id=request["user_id"],
                      detail=exc.reason)
-        return False
-    return True
+        return None
 
 
 def decision_template(deps: Deps, status: str) -> str | None:
