@@ -171,6 +171,25 @@ async def test_accept_edits_the_card_in_place_and_tells_the_requester(driver, fa
     assert fake_api.calls_to("answerCallbackQuery")[-1]["text"] == "Done: Accepted."
 
 
+async def test_without_a_contact_line_the_accept_message_names_the_owners_username(make_app, settings, db, fake_api,
+                                                                                 stranger, owner, reviewer):
+    from dataclasses import replace
+
+    from helpers.world import Driver
+
+    app = await make_app(replace(settings, contact_line=""), db)
+    driver = Driver(app, fake_api)
+    await driver.send(owner, "/start")  # the owner presses Start once, as every owner must
+    await driver.send(stranger, "/start")
+    await answer_all(driver, stranger)
+    card = driver.card()
+    await driver.press(reviewer, OWNER, card["message_id"], driver.button(card, "v1:accept:"))
+    told = driver.last(stranger["id"])["text"]
+    assert "your request was accepted" in told and "You can write to them directly: @olga" in told
+    assert db.one("select username from people where user_id = ?", [OWNER])["username"] == "olga"
+    await app.shutdown()
+
+
 async def test_decline_tells_the_requester_unless_configured_silent(make_app, settings, db, fake_api, stranger,
                                                                     owner):
     from dataclasses import replace

@@ -70,7 +70,7 @@ async def test_join_request_is_asked_at_once_then_continues_in_private_and_is_ap
     assert fake_api.calls_to("approveChatJoinRequest") == [{"chat_id": GROUP, "user_id": stranger["id"]}]
     assert stranger["id"] in fake_api.chats[GROUP]["members"]
     assert requests(db)[0]["status"] == "accepted"
-    assert "your request was accepted" in driver.last(stranger["id"])["text"]
+    assert "your request was accepted — welcome to Rust Embedded" in driver.last(stranger["id"])["text"]
     decided = fake_api.sent_to(OWNER)[-1]["text"]
     assert "✅ Approved" in decided and "Accepted" not in decided, "a join request is approved, not accepted"
     assert fake_api.calls_to("answerCallbackQuery")[-1]["text"] == "Done: Approved."

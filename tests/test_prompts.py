@@ -9,7 +9,7 @@ from fakegram.html_check import parse_html
 
 USER_TEXT = "<script>x</script> & </b>"
 PERSON = {"first_name": USER_TEXT, "contact_line": "Mail me & more", "kind": "direct", "chat_title": None,
-          "owner_name": USER_TEXT, "choices": ["Met in person", "Other"]}
+          "owner_name": USER_TEXT, "owner_username": USER_TEXT, "choices": ["Met in person", "Other"]}
 CARD = {
     "followups": [{"question": USER_TEXT, "answer": USER_TEXT, "origin": "owner"},
                   {"question": "q", "answer": None, "origin": "auto"}], "snoozed_until": "2026-11-26 09:00",

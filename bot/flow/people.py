@@ -19,13 +19,18 @@ from bot.flow.decisions import decide
 from bot.flow.deps import Deps
 from bot.telegram.keyboards import pages_keyboard
 from db.events import insert_event
-from db.people import find_person, list_people, set_standing
+from db.people import find_person, list_people, set_standing, upsert_person
 from db.requests import list_open_requests_of, list_requests_of
 from db.time import parse_stamp
 
 PAGE_SIZE = 20
 STANDINGS = {"allow": Standing.ALLOWED, "block": Standing.BLOCKED, "unblock": Standing.UNKNOWN}
 DECISION_FOR = {"allow": Decision.ACCEPT, "block": Decision.BLOCK}
+
+
+def remember_reviewer(deps: Deps, person: Mapping) -> None:
+    """Keep a reviewer's profile (when they press Start): the accept message can then name the owner's @username."""
+    upsert_person(deps.db, person, deps.now())
 
 
 def person_named(deps: Deps, args: list[str]) -> tuple[Mapping | None, str]:

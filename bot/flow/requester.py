@@ -4,7 +4,7 @@ from collections.abc import Mapping
 
 from telegram import Bot, Message
 
-from bot.core.text import FULL_NAME_CHARS, TITLE_CHARS, bounded, first_name
+from bot.core.text import FULL_NAME_CHARS, TITLE_CHARS, USERNAME_CHARS, bounded, first_name
 from bot.core.vocabulary import Status
 from bot.flow.deps import Deps
 from bot.telegram.outbox import Unreachable, tell
@@ -24,15 +24,18 @@ def requester_values(deps: Deps, request: Mapping) -> dict:
     chat = get_chat(deps.db, request["target_chat_id"]) if request.get("target_chat_id") else None
     connection = (get_connection(deps.db, request["business_connection_id"])
                   if request.get("business_connection_id") else None)
+    owner = get_person(deps.db, deps.settings.owner_id) or {}
     return {"first_name": first_name(person), "contact_line": deps.settings.contact_line,
             "chat_title": bounded(chat["title"], TITLE_CHARS) if chat else None, "kind": request["kind"],
-            "owner_name": bounded((connection or {}).get("owner_name"), FULL_NAME_CHARS) or ""}
+            "owner_name": bounded((connection or {}).get("owner_name"), FULL_NAME_CHARS) or "",
+            "owner_username": bounded(owner.get("username"), USERNAME_CHARS) or ""}
 
 
 def render_for_person(deps: Deps, person: Mapping, name: str) -> str:
     """Render a requester template for someone without a request (e.g. an allowed person saying hello)."""
     return deps.prompts.render(name, first_name=first_name(person),
-                               contact_line=deps.settings.contact_line, chat_title=None, kind="direct", owner_name="")
+                               contact_line=deps.settings.contact_line, chat_title=None, kind="direct", owner_name="",
+                               owner_username="")
 
 
 def render_for(deps: Deps, request: Mapping, name: str, **extra) -> str:

@@ -4,12 +4,12 @@ from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.core.callbacks import decode, pattern
-from bot.flow import inbox
+from bot.flow import inbox, people
 from bot.flow.access import help_text, reviewer_fallback_text
 from bot.flow.cards import resend_due_cards
 from bot.handlers.context import DoormanContext, incoming
 from bot.telegram.outbox import drop_keyboard
-from bot.telegram.read import callback_data, command_args, message_text
+from bot.telegram.read import callback_data, command_args, message_text, person_from_user
 
 
 class _HasSender(filters.MessageFilter):
@@ -34,6 +34,7 @@ def _is_reviewer(update: Update, context: DoormanContext) -> bool:
 async def start_request(update: Update, context: DoormanContext) -> None:
     """Answers /start [source]: resumes a running questionnaire, or greets and asks the first question."""
     if _is_reviewer(update, context):
+        people.remember_reviewer(context.deps, person_from_user(update.effective_user))
         await update.effective_message.reply_text(help_text(context.deps))
         # Cards that could not reach a reviewer who had never pressed Start can go out now.
         await resend_due_cards(context.deps, context.bot)
