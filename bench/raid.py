@@ -48,7 +48,7 @@ class Requesters(threading.Thread):
         super().__init__(daemon=True)
         self.api, self.answering, self.rng = api, answering, random.Random(seed)
         self.due: list[tuple[float, int, int]] = []  # (when, user, messages seen) heap
-        self.seen: dict[int, int] = {}
+        self.seen: dict[int, tuple[int, str]] = {}
         self.replies: Counter = Counter()
         self.thanked: set[int] = set()
         self.lock = threading.Lock()
@@ -72,9 +72,11 @@ class Requesters(threading.Thread):
 
     def reply(self, user_id: int) -> None:
         messages = self.api.sent_to(user_id)
-        if len(messages) <= self.seen.get(user_id, 0) or self.replies[user_id] >= 6:
+        # The bot answers with a new message, or by editing the tapped question into the next one.
+        latest = (len(messages), messages[-1]["text"]) if messages else (0, "")
+        if latest == self.seen.get(user_id) or self.replies[user_id] >= 6:
             return
-        self.seen[user_id] = len(messages)
+        self.seen[user_id] = latest
         last = messages[-1]
         if THANKS in last["text"]:
             self.thanked.add(user_id)
@@ -95,7 +97,8 @@ class NotifyingFakeAPI(RealTimeFakeAPI):
 
     def finish(self, pending):
         reply = super().finish(pending)
-        if self.requesters is not None and reply.status == 200 and pending.key == "sendmessage":
+        if self.requesters is not None and reply.status == 200 and pending.key in ("sendmessage",
+                                                                                    "editmessagetext"):
             self.requesters.delivered(pending.params.get("chat_id"))
         return reply
 
