@@ -67,3 +67,32 @@ async def test_updates_from_one_sender_run_in_arrival_order_while_others_overtak
                          processor.process_update(updates[2], handle(updates[2], 0.05)))
     assert finished == ["b1", "a1", "a2"]
     assert processor._locks == {}, "no lock is kept once a sender's updates are done"
+
+
+async def test_a_flood_of_join_requests_never_keeps_an_answer_waiting(fake_api):
+    from bot.telegram.concurrency import PerSenderProcessor
+
+    processor = PerSenderProcessor(max_concurrent_updates=4, join_requests_at_once=8)
+    fake_api.add_chat(-100777, "Viral")
+    release = asyncio.Event()
+    started = []
+
+    async def waiting_for_telegram(name: str) -> None:
+        started.append(name)
+        await release.wait()  # a first question waiting for its turn at Telegram's pace
+
+    async def answered(name: str) -> None:
+        started.append(name)
+
+    joins = [Update.de_json(fake_api.join_request(fake_api.user(20_000 + i, f"J{i}"), -100777), None)
+             for i in range(50)]
+    tasks = [asyncio.create_task(processor.process_update(u, waiting_for_telegram(f"join {i}")))
+             for i, u in enumerate(joins)]
+    await asyncio.sleep(0)
+    answer = Update.de_json(fake_api.private_message(fake_api.user(30_000, "Ada"), "We met at PyCon"), None)
+    await asyncio.wait_for(processor.process_update(answer, answered("answer")), 5)
+    assert "answer" in started, "the answer ran while 50 join requests waited"
+    assert sum(name.startswith("join") for name in started) == 8, "join requests run in their own pool of 8"
+    release.set()
+    await asyncio.gather(*tasks)
+    assert len(started) == 51

@@ -14,6 +14,9 @@ log = logging.getLogger(__name__)
 # Waits between attempts at an update the database refused (locked by another process, e.g. a backup or a
 # sqlite-utils session): about a minute in the first attempts, then every 30 s for as long as it takes.
 RETRY_DELAYS = (0.25, 0.5, 1, 2, 4, 8, 15, 30)
+# Join requests handled at once. Each waits for its first question's turn at Telegram's pace (minutes in a raid),
+# so they get a pool of their own: 512 keep the send queue full (17 s of sends) without holding up anyone else.
+JOIN_REQUESTS_AT_ONCE = 512
 
 
 def ordering_key(update: object) -> int | None:
@@ -29,13 +32,24 @@ class PerSenderProcessor(BaseUpdateProcessor):
     """A slow Bot API call for one requester never blocks another; one requester's answers stay in order; an
     update the database refused is retried in place (its sender's later updates wait, nobody else does)."""
 
-    def __init__(self, max_concurrent_updates: int = 256, delays: tuple[float, ...] = RETRY_DELAYS):
+    def __init__(self, max_concurrent_updates: int = 256, delays: tuple[float, ...] = RETRY_DELAYS,
+                 join_requests_at_once: int = JOIN_REQUESTS_AT_ONCE):
         super().__init__(max_concurrent_updates)
+        self._join_requests = asyncio.Semaphore(join_requests_at_once)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self._retry: set[int] = set()
         self.delays = delays
         self.rerun: Callable[[object], Awaitable[None]] | None = None  # Application.process_update, set at build
+
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the update when its pool has room: join requests have their own, so that a raid of them waiting for
+        their turn at Telegram never keeps the answers of people already in a conversation waiting."""
+        if isinstance(update, Update) and update.chat_join_request is not None:
+            async with self._join_requests:
+                await self.do_process_update(update, coroutine)
+            return
+        await super().process_update(update, coroutine)
 
     def retry_later(self, update: Update) -> None:
         """Mark an update to be run again after a pause (called by the error handler)."""
