@@ -21,6 +21,18 @@ async def test_a_tap_turns_the_question_into_the_next_one_in_one_call(driver, fa
     assert list_answers(db, 1)["how"]["choice"] == "met"
 
 
+async def test_when_the_tapped_question_cannot_be_edited_the_next_one_is_sent_anew(driver, fake_api, db, stranger,
+                                                                                  caplog):
+    await driver.send(stranger, "/start")
+    first = driver.last(stranger["id"])
+    fake_api.fail_next("editMessageText", description="Bad Request: MESSAGE_ID_INVALID")
+    await driver.press(stranger, stranger["id"], first["message_id"], driver.button(first, "v1:pick:1:how.met"))
+    latest = driver.last(stranger["id"])
+    assert latest["message_id"] != first["message_id"] and "could you tell me a bit more?" in latest["text"]
+    assert list_answers(db, 1)["how"]["choice"] == "met"
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
 async def test_a_question_answered_by_typing_loses_its_quick_replies(driver, fake_api, db, stranger):
     await driver.send(stranger, "/start")
     first = driver.last(stranger["id"])

@@ -1,9 +1,11 @@
 """The questionnaire: open a request, ask, store answers (typed or tapped), finish, and hand over to the card."""
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 
 from telegram import Bot
+from telegram.error import TelegramError
 
 from bot.core.questionnaire import Step, check_answer, next_step
 from bot.core.vocabulary import KNOWN_PERSON, Decision, Kind, auto_decline_actor
@@ -18,6 +20,8 @@ from bot.telegram.outbox import drop_keyboard, edit
 from db.answers import find_answer_by_message, list_answers, replace_answer_text, set_answer
 from db.events import insert_event
 from db.requests import get_request, insert_request, mark_answered, set_buttons_message, set_opening_note
+
+log = logging.getLogger(__name__)
 
 
 def current_step(deps: Deps, request: Mapping) -> Step:
@@ -49,8 +53,7 @@ async def ask(deps: Deps, bot: Bot, request: Mapping, *, greeting: bool = False,
     # In a business chat the bot speaks as the owner: no bot buttons there, the choices are listed as text.
     buttons = step.kind == "ask" and not request.get("business_connection_id")
     markup = choices_keyboard(request["id"], step.question) if buttons else None
-    if in_place is not None and await edit(bot, request["reply_chat_id"], in_place, text, reply_markup=markup,
-                                           reply=True):
+    if in_place is not None and await _replace(bot, request["reply_chat_id"], in_place, text, markup):
         set_buttons_message(deps.db, request["id"], in_place if markup else None)
         return True
     within = (write_by - deps.now()).total_seconds() if write_by is not None else None
@@ -61,6 +64,16 @@ async def ask(deps: Deps, bot: Bot, request: Mapping, *, greeting: bool = False,
     elif markup:
         set_buttons_message(deps.db, request["id"], sent.message_id)
     return False
+
+
+async def _replace(bot: Bot, chat_id: int, message_id: int, text: str, markup) -> bool:
+    """Edit the tapped question into the next one; False when Telegram would not (the caller sends it anew, which
+    also records a requester who can no longer be reached)."""
+    try:
+        return await edit(bot, chat_id, message_id, text, reply_markup=markup, reply=True)
+    except TelegramError as exc:
+        log.info("could not edit question %s in chat %s (%s): sending the next one anew", message_id, chat_id, exc)
+        return False
 
 
 async def open_request(deps: Deps, bot: Bot, *, kind: str, user_id: int, reply_chat_id: int,
@@ -99,7 +112,10 @@ async def receive_text(deps: Deps, bot: Bot, request: Mapping, text: str, messag
     if step.kind == "ask" and request.get("buttons_message_id"):
         # Answered by typing: the question's quick replies would only invite a late, ignored tap.
         set_buttons_message(deps.db, request["id"], None)
-        await drop_keyboard(bot, request["reply_chat_id"], request["buttons_message_id"])
+        try:
+            await drop_keyboard(bot, request["reply_chat_id"], request["buttons_message_id"])
+        except TelegramError as exc:  # the next question is what matters; it also records an unreachable requester
+            log.info("could not remove the quick replies of request %s: %s", request["id"], exc)
     await ask(deps, bot, request)
 
 
