@@ -16,7 +16,7 @@ from bot.core.assess import Assessor
 from bot.flow.deps import Deps, utc_now
 from bot.handlers import business, dedupe, errors, join, people, requester, review, stale, summary
 from bot.handlers.context import DoormanContext
-from bot.jobs import DEPS_KEY, start_catching_up
+from bot.jobs import DEPS_KEY, finish_catching_up, start_catching_up
 from bot.llm_assessor import LlmAssessor
 from bot.prompt_files import PromptFiles, read_assessor
 from bot.settings import Settings
@@ -96,6 +96,7 @@ def build_application(
         .bot(bot)
         .context_types(ContextTypes(context=DoormanContext))
         .post_init(start_catching_up)
+        .post_stop(finish_catching_up)
         .concurrent_updates(processor)
         .build()
     )

@@ -1,5 +1,7 @@
 """What runs on its own: at start and every minute, whatever the rows say is due (no state kept in jobs)."""
 
+import asyncio
+import contextlib
 import logging
 
 from telegram.ext import Application, ContextTypes
@@ -12,6 +14,8 @@ from bot.flow.upkeep import run_upkeep
 log = logging.getLogger(__name__)
 
 DEPS_KEY = "doorman.deps"
+CATCH_UP_KEY = "doorman.catch_up"
+CATCH_UP_GRACE = 5.0  # seconds a stop waits for the catch-up (its calls are cut short after 3)
 SWEEP_INTERVAL_SECONDS = 60
 
 
@@ -44,7 +48,16 @@ async def on_start(app: Application) -> None:
 async def start_catching_up(app: Application) -> None:
     """post_init: catch up in the background, so that polling starts at once. At Telegram's pace for one chat,
     re-sending the cards of a busy hour takes minutes, and updates must not wait for it."""
-    app.create_task(on_start(app), name="catch-up at start")
+    # A plain task: PTB's create_task only tracks tasks made while the application runs, and post_init is earlier.
+    app.bot_data[CATCH_UP_KEY] = asyncio.get_running_loop().create_task(on_start(app), name="catch-up at start")
+
+
+async def finish_catching_up(app: Application) -> None:
+    """post_stop: let a catch-up still under way end; once the bot is stopping its calls are cut short."""
+    task = app.bot_data.pop(CATCH_UP_KEY, None)
+    if task is not None and not task.done():
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await asyncio.wait_for(task, CATCH_UP_GRACE)
 
 
 def arm_jobs(app: Application) -> None:
