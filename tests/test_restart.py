@@ -1,6 +1,6 @@
 """A restart at any moment loses nothing: state is in SQLite, due cards are re-sent on start."""
 
-from helpers.flows import requests
+from helpers.flows import requests, stop_with_a_card_due
 from helpers.world import OWNER, Driver
 
 from bot.jobs import on_start
@@ -28,18 +28,8 @@ async def test_restart_mid_questionnaire_resumes_at_the_next_question(make_app, 
 
 async def test_card_due_when_the_bot_stopped_is_sent_once_on_the_next_start(make_app, settings, db, fake_api,
                                                                             stranger, owner):
-    fake_api.private_message(owner, "/start")
-    first = Driver(await make_app(settings, db), fake_api)
-    await first.send(stranger, "/start")
-    await first.send(stranger, "Read your blog post on SQLite WAL mode")
-    # Telegram fails the card send and all 3 retries: the bot goes down between the last
-    # answer and the card.
-    fake_api.fail_next("sendMessage", error_code=502, description="Bad Gateway", times=4,
-                       when=lambda params: params.get("chat_id") == OWNER)
-    await first.send(stranger, "Want to ask about checkpoints")
-    await first.answer_followup(stranger)
-    assert requests(db)[0]["status"] == "pending" and requests(db)[0]["card_message_id"] is None
-    await first.app.shutdown()
+    # Telegram fails the card send and all 3 retries: the bot goes down between the last answer and the card.
+    await stop_with_a_card_due(make_app, settings, db, fake_api, stranger, owner)
 
     second_app = await make_app(settings, db)
     await on_start(second_app)

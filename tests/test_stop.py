@@ -8,7 +8,7 @@ import subprocess
 from datetime import UTC, datetime
 
 import pytest
-from helpers.flows import requests
+from helpers.flows import requests, stop_with_a_card_due
 from helpers.process import start_bot, stop_bot, wait_for
 from helpers.world import OWNER, TOKEN, Driver
 from telegram.error import TimedOut
@@ -161,16 +161,7 @@ async def test_a_send_given_up_while_stopping_is_logged_calmly_and_the_request_s
 async def test_catching_up_at_start_cut_short_is_logged_calmly_and_the_card_stays_due(make_app, settings, db,
                                                                                       fake_api, clock, stranger,
                                                                                       owner, caplog):
-    fake_api.private_message(owner, "/start")
-    first = Driver(await make_app(settings, db), fake_api)
-    await first.send(stranger, "/start")
-    await first.send(stranger, "Read your blog post on SQLite WAL mode")
-    fake_api.fail_next("sendMessage", error_code=502, description="Bad Gateway", times=4,
-                       when=lambda params: params.get("chat_id") == OWNER)
-    await first.send(stranger, "Want to ask about checkpoints")
-    await first.answer_followup(stranger)
-    await first.app.shutdown()
-    assert requests(db)[0]["card_message_id"] is None, "the card is due at the next start"
+    await stop_with_a_card_due(make_app, settings, db, fake_api, stranger, owner)
     caplog.clear()
 
     stopping = Stopping(grace=0.2)

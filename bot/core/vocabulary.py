@@ -11,12 +11,6 @@ from enum import StrEnum
 JOIN_WINDOW = timedelta(minutes=5)
 
 
-def outcome_word(status: str, kind: str) -> str:
-    """Which word (a key of labels.toml's [outcome]) names a decided status: a join request is approved, not
-    accepted."""
-    return "approved" if status == "accepted" and kind == "join" else status
-
-
 class Kind(StrEnum):
     """Which door a request came through."""
 
@@ -108,3 +102,9 @@ KNOWN_PERSON = bot_actor("known person")
 def auto_decline_actor(flags: list[str]) -> Actor:
     """doorman declining on its own because of AUTO_DECLINE flags."""
     return bot_actor(f"auto-decline: {', '.join(flags)}")
+
+
+def outcome_word(status: str, kind: str) -> str:
+    """Which word (a key of labels.toml's [outcome]) names a decided status: a join request is approved, not
+    accepted."""
+    return "approved" if status == Status.ACCEPTED and kind == Kind.JOIN else status
