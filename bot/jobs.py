@@ -8,6 +8,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.flow.access import publish_commands
 from bot.flow.deps import Deps
+from bot.flow.intake import resume_first_questions
 from bot.flow.summaries import catch_up_summary
 from bot.flow.upkeep import run_upkeep
 
@@ -29,6 +30,10 @@ async def on_start(app: Application) -> None:
     then check every minute."""
     deps = deps_of(app)
     try:
+        # First: these requesters' 5-minute windows are running.
+        owed = resume_first_questions(deps, app.bot)
+        if owed:
+            log.info("asking %d join requesters still owed their first question", owed)
         await publish_commands(deps, app.bot)
         done = await run_upkeep(deps, app.bot)
         done["summaries"] = await catch_up_summary(deps, app.bot)
@@ -53,11 +58,13 @@ async def start_catching_up(app: Application) -> None:
 
 
 async def finish_catching_up(app: Application) -> None:
-    """post_stop: let a catch-up still under way end; once the bot is stopping its calls are cut short."""
+    """post_stop: let a catch-up still under way end (once the bot is stopping its calls are cut short); stop asking
+    first questions: whoever is still owed one is in the database."""
     task = app.bot_data.pop(CATCH_UP_KEY, None)
     if task is not None and not task.done():
         with contextlib.suppress(Exception, asyncio.CancelledError):
             await asyncio.wait_for(task, CATCH_UP_GRACE)
+    await deps_of(app).first_questions.close()
 
 
 def arm_jobs(app: Application) -> None:

@@ -303,3 +303,11 @@ def m016_add_card_redraw(db: Database) -> None:
 def m017_add_buttons_message(db: Database) -> None:
     """The requester's message that shows quick-reply buttons now, so a typed answer can take them away."""
     db["requests"].add_column("buttons_message_id", int)
+
+
+@migrations()
+def m024_add_ask_by(db: Database) -> None:
+    """A join requester still owed the first question, and the moment Telegram stops letting the bot write to them:
+    a raid's queue lives in rows, so a restart asks whoever was still waiting."""
+    db["requests"].add_column("ask_by", str)
+    db.execute("create index if not exists idx_requests_ask_by on requests (ask_by) where ask_by is not null")

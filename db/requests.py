@@ -90,6 +90,16 @@ def set_buttons_message(db: Database, request_id: int, message_id: int | None) -
     db.update("requests", "id", request_id, {"buttons_message_id": message_id})
 
 
+def set_ask_by(db: Database, request_id: int, when: datetime | None) -> None:
+    """Mark the first question as owed to the requester until `when` (None: asked, or no longer owed)."""
+    db.update("requests", "id", request_id, {"ask_by": stamp(when) if when is not None else None})
+
+
+def list_owed_first_questions(db: Database) -> list[dict]:
+    """Requests still owed their first question, in arrival order."""
+    return list(db.query("select id from requests where ask_by is not null and status = 'asking' order by id"))
+
+
 def set_unreachable(db: Database, request_id: int, reason: str) -> None:
     """Record why the requester could not be messaged."""
     db.update("requests", "id", request_id, {"unreachable": reason})

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.core.assess import Assessor
+from bot.flow.first_questions import FirstQuestions
 from bot.flow.locks import KeyedLocks
 from bot.llm_assessor import LlmAssessor
 from bot.prompt_files import PromptFiles
@@ -27,6 +28,7 @@ class Deps:
     assessor: Assessor
     clock: Callable[[], datetime] = utc_now
     card_locks: KeyedLocks = field(default_factory=KeyedLocks)
+    first_questions: FirstQuestions = field(default_factory=FirstQuestions)
     llm: LlmAssessor | None = None  # ASSESS_MODEL: a language model asked first, the local model as fallback
 
     def now(self) -> datetime:

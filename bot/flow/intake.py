@@ -3,12 +3,13 @@
 import logging
 from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
 
 from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.core.questionnaire import Step, check_answer, next_step
-from bot.core.vocabulary import KNOWN_PERSON, Decision, Kind, auto_decline_actor
+from bot.core.vocabulary import KNOWN_PERSON, Decision, Kind, Status, auto_decline_actor
 from bot.flow.assessments import auto_decline_flags, ensure_assessed
 from bot.flow.cards import deliver_card
 from bot.flow.decisions import decide
@@ -19,7 +20,16 @@ from bot.telegram.keyboards import choices_keyboard
 from bot.telegram.outbox import drop_keyboard, edit
 from db.answers import find_answer_by_message, list_answers, replace_answer_text, set_answer
 from db.events import insert_event
-from db.requests import get_request, insert_request, mark_answered, set_buttons_message, set_opening_note
+from db.requests import (
+    get_request,
+    insert_request,
+    list_owed_first_questions,
+    mark_answered,
+    set_ask_by,
+    set_buttons_message,
+    set_opening_note,
+)
+from db.time import parse_stamp, stamp
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +92,8 @@ async def open_request(deps: Deps, bot: Bot, *, kind: str, user_id: int, reply_c
     """Create a request, log it, greet the requester and ask the first question (or, if we may not write to
     them, show the owner the card at once with the reason)."""
     now = deps.now()
+    if write_by is not None and not cannot_ask:
+        fields["ask_by"] = stamp(write_by)
     request_id = insert_request(deps.db, kind=kind, user_id=user_id, now=now, reply_chat_id=reply_chat_id,
                                 source=source, opening_note=note, opening_message_id=note_message_id,
                                 unreachable=cannot_ask, **fields)
@@ -89,9 +101,30 @@ async def open_request(deps: Deps, bot: Bot, *, kind: str, user_id: int, reply_c
     request = get_request(deps.db, request_id)
     if cannot_ask:
         await finish(deps, bot, request, thank=False)
+    elif write_by is not None:
+        await deps.first_questions.ask_in_turn(request_id, partial(ask_owed, deps, bot))
     else:
-        await ask(deps, bot, request, greeting=True, write_by=write_by)
+        await ask(deps, bot, request, greeting=True)
     return get_request(deps.db, request_id)
+
+
+async def ask_owed(deps: Deps, bot: Bot, request_id: int) -> None:
+    """Greet a join requester and ask the first question, if still owed (a restart may find it done or decided)."""
+    request = get_request(deps.db, request_id)
+    if request is None or request["status"] != Status.ASKING or not request["ask_by"]:
+        return
+    await ask(deps, bot, request, greeting=True, write_by=parse_stamp(request["ask_by"]))
+    set_ask_by(deps.db, request_id, None)
+    # Background askers run outside any update's unit of work: nothing else would commit this.
+    deps.db.commit()
+
+
+def resume_first_questions(deps: Deps, bot: Bot) -> int:
+    """At start: queue the join requesters still owed their first question (those whose window closed meanwhile
+    are listed to the owner as not asked); how many."""
+    owed = [row["id"] for row in list_owed_first_questions(deps.db)]
+    deps.first_questions.queue(owed, partial(ask_owed, deps, bot))
+    return len(owed)
 
 
 async def receive_text(deps: Deps, bot: Bot, request: Mapping, text: str, message_id: int) -> None:
