@@ -13,6 +13,12 @@ def count_recent_requests(db: Database, now: datetime, seconds: int = 60) -> int
                       [stamp(now - timedelta(seconds=seconds))]).fetchone()[0]
 
 
+def count_requests_after(db: Database, moment: datetime, seconds: int = 60) -> int:
+    """How many requests arrived in the `seconds` from `moment` on (including it)."""
+    return db.execute("select count(*) from requests where created_at >= ? and created_at <= ?",
+                      [stamp(moment), stamp(moment + timedelta(seconds=seconds))]).fetchone()[0]
+
+
 def hold_card(db: Database, request_id: int) -> None:
     """Keep a request's card back for the next batched card."""
     db.execute("update requests set held = 1 where id = ? and card_message_id is null", [request_id])

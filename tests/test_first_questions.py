@@ -3,9 +3,13 @@ asked in arrival order by background askers; a restart asks whoever was still ow
 
 import asyncio
 from dataclasses import replace
+from functools import partial
 
 from helpers.world import OWNER, Driver
 
+from bot.flow import raids
+from bot.flow.intake import ask_owed
+from bot.flow.upkeep import run_upkeep
 from bot.jobs import deps_of, finish_catching_up, on_start
 
 GROUP = -1001234567890
@@ -89,3 +93,29 @@ async def test_owed_requests_whose_window_closed_while_down_are_listed_not_asked
         assert sum("not asked: window closed" in t for t in cards) == 2, "the owner sees both at once"
     finally:
         await second.shutdown()
+
+
+async def test_those_never_asked_after_a_raid_ended_go_on_the_batched_card(make_app, settings, db, fake_api, owner,
+                                                                             clock):
+    fake_api.private_message(owner, "/start")
+    fake_api.add_chat(GROUP, "Rust Embedded")
+    app = await make_app(replace(settings, raid_threshold=3), db)
+    deps = deps_of(app)
+    deps.first_questions.at_once = 1
+    people = [fake_api.user(63_000 + i, f"T{i}") for i in range(6)]
+    fake_api.now = clock().timestamp()
+    try:
+        deps.first_questions.at_once = 0  # Telegram is slow: nobody gets a turn while the raid passes
+        await raid(Driver(app, fake_api), fake_api, people)
+        assert len(deps.first_questions.waiting) == 6
+        clock.advance(minutes=6)  # the raid is over, and so are their windows
+        assert not raids.raid_active(deps)
+        deps.first_questions.at_once = 1
+        deps.first_questions.queue([], partial(ask_owed, deps, app.bot))
+        await deps.first_questions.settled()
+        assert fake_api.sent_to(OWNER) == [], "no card each for those never asked"
+        await run_upkeep(deps, app.bot)
+        [batch] = [m for m in fake_api.sent_to(OWNER) if "during a rush" in m["text"]]
+        assert "6 not asked: Telegram's 5-minute window" in batch["text"]
+    finally:
+        await app.shutdown()

@@ -74,7 +74,7 @@ async def _deliver_card(deps: Deps, bot: Bot, request_id: int, force: bool) -> N
     if not request["card_message_id"] and not force:
         if request["held"]:
             return  # shown on a batched card; "Open" sends its own card
-        if is_open(request["status"]) and raids.raid_active(deps):
+        if is_open(request["status"]) and raids.belongs_to_raid(deps, request):
             raids.hold(deps, request)
             return
     text = render_card(deps, request)

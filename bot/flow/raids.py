@@ -13,7 +13,16 @@ from bot.flow.deps import Deps
 from bot.telegram.keyboards import batch_keyboard
 from bot.telegram.outbox import WINDOW_CLOSED
 from db.events import insert_event
-from db.raids import count_recent_requests, discard_batch, hold_card, insert_batch, list_held, set_batch_message
+from db.raids import (
+    count_recent_requests,
+    count_requests_after,
+    discard_batch,
+    hold_card,
+    insert_batch,
+    list_held,
+    set_batch_message,
+)
+from db.time import parse_stamp
 
 LISTED = 30
 
@@ -21,6 +30,17 @@ LISTED = 30
 def raid_active(deps: Deps) -> bool:
     """More requests arrived in the last minute than RAID_THRESHOLD."""
     return count_recent_requests(deps.db, deps.now()) > deps.settings.raid_threshold
+
+
+def belongs_to_raid(deps: Deps, request: Mapping) -> bool:
+    """A raid is on, or the request was never asked because it came in a raid that has ended since (its window
+    closed while it waited its turn): either way it goes on a batched card, not a card of its own."""
+    if raid_active(deps):
+        return True
+    if request.get("unreachable") != WINDOW_CLOSED:
+        return False
+    # The minute from its arrival on: a raid's first requests arrive before the flood does.
+    return count_requests_after(deps.db, parse_stamp(request["created_at"])) > deps.settings.raid_threshold
 
 
 def hold(deps: Deps, request: Mapping) -> None:
