@@ -18,6 +18,8 @@ def upsert_person(db: Database, user: dict, now: datetime) -> dict:
         )
     elif any(existing.get(k) != v for k, v in profile.items()):
         db.update("people", "user_id", user["user_id"], {**profile, "updated_at": now_stamp})
+    else:
+        return existing  # unchanged: no need to read it again (this runs on every update)
     return get_person(db, user["user_id"])
 
 
