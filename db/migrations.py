@@ -303,3 +303,19 @@ def m016_add_card_redraw(db: Database) -> None:
 def m017_add_buttons_message(db: Database) -> None:
     """The requester's message that shows quick-reply buttons now, so a typed answer can take them away."""
     db["requests"].add_column("buttons_message_id", int)
+
+
+@migrations()
+def m019_add_late_messages_and_chat_links(db: Database) -> None:
+    """What a waiting requester wrote after the questionnaire ("any news?"), kept for the card (a few per request);
+    when they were last told it was added; and a chat's public username and the bot's own invite link, so that an
+    approved join request's welcome can link to the chat."""
+    db["late_messages"].create(
+        {"id": int, "request_id": int, "text": str, "created_at": str},
+        pk="id",
+        foreign_keys=[("request_id", "requests", "id")],
+    )
+    db["late_messages"].create_index(["request_id"])
+    db["requests"].add_column("late_told_at", str)
+    db["chats"].add_column("username", str)
+    db["chats"].add_column("invite_link", str)
