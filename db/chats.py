@@ -13,6 +13,16 @@ def upsert_chat(db: Database, chat_id: int, *, title: str, type: str, bot_status
                         "can_invite_users": int(can_invite_users), "updated_at": stamp(now)}, ("chat_id",))
 
 
+def set_chat_username(db: Database, chat_id: int, username: str | None) -> None:
+    """Record a chat's public @username as Telegram shows it now (None: the chat is private)."""
+    db.update("chats", "chat_id", chat_id, {"username": username})
+
+
+def set_chat_invite_link(db: Database, chat_id: int, invite_link: str) -> None:
+    """Remember an invite link the bot made for a chat (the latest one), to give to people it lets in."""
+    db.update("chats", "chat_id", chat_id, {"invite_link": invite_link})
+
+
 def get_chat(db: Database, chat_id: int) -> dict | None:
     """Return the stored chat, or None."""
     rows = db.query("select * from chats where chat_id = ?", [chat_id])

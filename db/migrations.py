@@ -306,6 +306,22 @@ def m017_add_buttons_message(db: Database) -> None:
 
 
 @migrations()
+def m019_add_late_messages_and_chat_links(db: Database) -> None:
+    """What a waiting requester wrote after the questionnaire ("any news?"), kept for the card (a few per request);
+    when they were last told it was added; and a chat's public username and the bot's own invite link, so that an
+    approved join request's welcome can link to the chat."""
+    db["late_messages"].create(
+        {"id": int, "request_id": int, "text": str, "created_at": str},
+        pk="id",
+        foreign_keys=[("request_id", "requests", "id")],
+    )
+    db["late_messages"].create_index(["request_id"])
+    db["requests"].add_column("late_told_at", str)
+    db["chats"].add_column("username", str)
+    db["chats"].add_column("invite_link", str)
+
+
+@migrations()
 def m024_add_ask_by(db: Database) -> None:
     """A join requester still owed the first question, and the moment Telegram stops letting the bot write to them:
     a raid's queue lives in rows, so a restart asks whoever was still waiting."""

@@ -119,20 +119,38 @@ def list_due_cards(db: Database) -> list[dict]:
 
 
 def list_pending(db: Database, limit: int) -> list[dict]:
-    """Return the oldest requests waiting for a decision, with the requester's name."""
+    """Return the oldest requests waiting for a decision and not snoozed, with the requester's name."""
     return list(
         db.query(
             "select r.*, p.first_name, p.last_name, p.username from requests r"
             " join people p on p.user_id = r.user_id"
-            " where r.status = 'pending' order by r.id limit ?",
+            " where r.status = 'pending' and r.snoozed_until is null order by r.id limit ?",
             [limit],
         )
     )
 
 
-def count_pending(db: Database) -> int:
-    """Return how many requests wait for a decision."""
-    return db.execute("select count(*) from requests where status = 'pending'").fetchone()[0]
+def list_snoozed(db: Database, limit: int) -> list[dict]:
+    """Return the snoozed requests that come back first, with the requester's name."""
+    return list(
+        db.query(
+            "select r.*, p.first_name, p.last_name, p.username from requests r"
+            " join people p on p.user_id = r.user_id"
+            " where r.status = 'pending' and r.snoozed_until is not null order by r.snoozed_until, r.id limit ?",
+            [limit],
+        )
+    )
+
+
+def count_pending(db: Database, *, snoozed: bool | None = None) -> int:
+    """Return how many requests wait for a decision (snoozed=False: not counting snoozed ones)."""
+    where = {None: "", False: " and snoozed_until is null", True: " and snoozed_until is not null"}[snoozed]
+    return db.execute("select count(*) from requests where status = 'pending'" + where).fetchone()[0]
+
+
+def count_snoozed(db: Database) -> int:
+    """Return how many waiting requests are snoozed."""
+    return count_pending(db, snoozed=True)
 
 
 def get_open_join_request(db: Database, user_id: int, target_chat_id: int) -> dict | None:

@@ -20,6 +20,8 @@ def test_blank_database_gets_every_table_and_column(tmp_path):
         "target_chat_id", "unreachable", "created_at", "answered_at", "card_chat_id", "card_message_id",
         "decided_at", "decided_by", "decided_by_name", "decision_note"}
     assert db["answers"].pks == ["request_id", "question_key"]
+    assert {"username", "invite_link"} <= set(db["chats"].columns_dict)
+    assert set(db["late_messages"].columns_dict) == {"id", "request_id", "text", "created_at"}
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     names = applied(db)
     assert names == sorted(names) == [m.__name__ for m in MIGRATIONS] and all(n.startswith("m0") for n in names)

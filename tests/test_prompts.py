@@ -21,6 +21,7 @@ CARD = {
     "created_at": "2026-11-23 09:00", "unreachable": "bot was blocked by the user", "decision_note": "note",
     "history": [{"id": 3, "created_at": "2026-10-01 10:00", "status": "declined"}], "outcome": "Accepted",
     "outcome_icon": "✅", "decided_by": USER_TEXT, "decided_at": "2026-11-23 10:00",
+    "added_later": [{"at": "2026-11-24 10:00", "text": USER_TEXT}],
 }
 SAMPLES = {
     "requester/greeting.html.j2": [PERSON, {**PERSON, "kind": "join", "chat_title": USER_TEXT}],
@@ -31,16 +32,23 @@ SAMPLES = {
     "requester/text_only.html.j2": {},
     "requester/thanks.html.j2": {},
     "requester/already_pending.html.j2": PERSON,
-    "requester/accepted.html.j2": PERSON,
+    "requester/accepted.html.j2": [PERSON, {**PERSON, "kind": "join", "chat_title": USER_TEXT, "chat_link": None},
+                                   {**PERSON, "kind": "join", "chat_title": None,
+                                    "chat_link": "https://t.me/rust_embedded"}],
+    "requester/added_later.html.j2": PERSON,
     "requester/declined.html.j2": PERSON,
     "owner/help.html.j2": {"review_chat": True},
     "owner/not_reviewer.html.j2": {},
     "owner/not_reviewer_alert.txt.j2": {},
     "owner/already_decided_alert.txt.j2": {"status": "Accepted"},
     "owner/decided_alert.txt.j2": {"status": "Accepted"},
-    "owner/pending.html.j2": {"total": 12, "requests": [
+    "owner/pending.html.j2": [{"total": 12, "snoozed_total": 0, "snoozed": [], "requests": [
         {"id": 1, "name": USER_TEXT, "username": "u", "kind": "direct", "source": "x", "age": "3 d",
          "why": USER_TEXT}]},
+        {"total": 0, "requests": [], "snoozed_total": 12, "snoozed": [
+            {"id": 2, "name": USER_TEXT, "username": USER_TEXT, "kind": "join", "until": "Thu 3 Dec"}]}],
+    "owner/card_snoozed.html.j2": {"id": 7, "name": USER_TEXT, "until": "Thu 3 Dec"},
+    "owner/followup_reply.html.j2": {"id": 7, "name": USER_TEXT, "question": USER_TEXT, "answer": USER_TEXT},
     "owner/card.html.j2": [{**CARD, "suggestion": {
         "summary": USER_TEXT, "action": "ask", "reason": "template note, weak tie (same city)", "tie": "weak",
         "tags": ["template_note", "weak_tie"], "evidence": [{"tag": "template note", "phrase": USER_TEXT}],

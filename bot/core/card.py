@@ -23,6 +23,7 @@ from bot.core.text import (
     full_name,
     human_duration,
     local_time,
+    short_date,
     shorten,
 )
 from bot.core.untrusted import isolated
@@ -32,6 +33,7 @@ from bot.core.vocabulary import is_open, outcome_word
 SHRINK_STEPS = (None, 800, 400, 200, 100, 50)
 FLAG_TAGS = {"pitch": "sales_pitch", "creepy": "tracking", "generic": "template_note", "vague": "vague"}
 EVIDENCE_LINES = 2
+LATE_CHARS = 500  # one message added later, as the card shows it (and as it is stored)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class CardFacts:
     followups: list[Mapping] = field(default_factory=list)
     history: list[tuple[int, datetime, str]] = field(default_factory=list)  # earlier requests: id, when, status
     assessment: Assessment | None = None
+    late: list[tuple[datetime, str]] = field(default_factory=list)  # messages added later: when, text
 
 
 def theirs(text: str | None, limit: int) -> str | None:
@@ -111,6 +114,8 @@ def card_values(facts: CardFacts, labels: Mapping, tz: tzinfo, limit: int | None
             {"question": shorten(f["question"], note_cap), "answer": theirs(f["answer"], note_cap),
              "origin": f["origin"]} for f in facts.followups],
         "snoozed_until": local_time(times.get("snoozed_until"), tz) if status == "pending" else None,
+        "added_later": [{"at": local_time(when, tz), "text": theirs(text, min(limit or LATE_CHARS, LATE_CHARS))}
+                        for when, text in facts.late],
         "user_id": request["user_id"],
         "name": isolated(full_name(person)),
         "username": theirs(person.get("username"), USERNAME_CHARS),
@@ -149,3 +154,16 @@ def pending_values(rows: list[Mapping], reasons: Mapping[int, str], ages: Mappin
              "source": theirs(r.get("source"), LABEL_CHARS), "age": human_duration(ages[r["id"]]),
              "why": theirs(reasons.get(r["id"]), 120) or ""}
             for r in rows]
+
+
+def folded_values(request: Mapping, person: Mapping, until: datetime | None, tz: tzinfo) -> dict:
+    """A snoozed card folded to one line: which request, whose, and until which day."""
+    return {"id": request["id"], "name": theirs(full_name(person), LIST_NAME_CHARS) or str(request["user_id"]),
+            "until": short_date(until, tz)}
+
+
+def snoozed_values(rows: list[Mapping], tz: tzinfo, until: Mapping[int, datetime | None]) -> list[dict]:
+    """The /pending list's snoozed lines: who, which door, and until which day."""
+    return [{"id": r["id"], "name": theirs(full_name(r), LIST_NAME_CHARS),
+             "username": theirs(r.get("username"), USERNAME_CHARS), "kind": r["kind"],
+             "until": short_date(until.get(r["id"]), tz)} for r in rows]

@@ -17,6 +17,7 @@ class Route(StrEnum):
     ANSWER = "answer"  # an answer to the current question
     TEXT_ONLY = "text_only"  # a sticker, photo or poll while asked a question: ask for text
     FOLLOWUP = "followup"  # the reply to an open follow-up question
+    ADD_LATER = "add_later"  # more text from someone whose request waits for a decision: kept for the card
     PASS_ON = "pass_on"  # a known person: the owner sees the message, no questions
     TELL_STATUS = "tell_status"  # they already asked: tell them where their request stands
     SILENT = "silent"  # a business chat with a request already shown to the owner: stay out of it
@@ -54,6 +55,8 @@ def route_message(s: Situation) -> Route:
         return Route.ANSWER if s.has_text else Route.TEXT_ONLY
     if s.waiting is not None and s.has_text and s.open_followup:
         return Route.FOLLOWUP
+    if s.waiting is not None and s.has_text:
+        return Route.ADD_LATER
     if s.door == Kind.BUSINESS:
         return Route.SILENT if s.latest is not None else Route.OPEN
     if s.standing == Standing.ALLOWED:

@@ -88,6 +88,14 @@ def local_time(moment: datetime | None, tz: tzinfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
+def short_date(moment: datetime | None, tz: tzinfo) -> str:
+    """A day as the owner's calendar shows it, without padding: 'Thu 3 Dec'; '' when missing."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(tz)
+    return f"{local:%a} {local.day} {local:%b}"
+
+
 MESSAGE_LIMIT = 4096
 _TAG_RE = re.compile(r"<[^>]+>")
 _HTML_TOKEN_RE = re.compile(r"<[^>]*>|&#?\w+;|[^<&]+|[<&]")

@@ -6,27 +6,30 @@ from collections.abc import Mapping
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.core.card import CardFacts, fit_card, pending_values
+from bot.core.card import CardFacts, fit_card, folded_values, pending_values, snoozed_values
 from bot.core.questionnaire import REASON, answer_for
-from bot.core.vocabulary import is_open
+from bot.core.vocabulary import Status, is_open
 from bot.flow import raids
 from bot.flow.assessments import assessment_for
 from bot.flow.deps import Deps
-from bot.telegram.keyboards import decision_keyboard, pending_keyboard
-from bot.telegram.outbox import edit
+from bot.telegram.keyboards import decision_keyboard, pending_keyboard, unsnooze_keyboard
+from bot.telegram.outbox import edit, notify_reviewers
 from db.answers import list_answers
 from db.chats import get_chat
 from db.events import insert_event
 from db.followups import get_open_followup, list_followups
+from db.late_messages import list_late_messages
 from db.people import get_person
 from db.requests import (
     count_pending,
+    count_snoozed,
     forget_card,
     get_request,
     list_cards_to_redraw,
     list_due_cards,
     list_earlier_requests,
     list_pending,
+    list_snoozed,
     mark_card_attempt,
     set_card,
     set_card_redraw,
@@ -53,6 +56,7 @@ def gather_card(deps: Deps, request: Mapping) -> CardFacts:
         history=[(h["id"], parse_stamp(h["created_at"]), h["status"])
                  for h in list_earlier_requests(deps.db, request["user_id"], request["id"])],
         assessment=assessment_for(deps, request, answers) if has_text else None,
+        late=[(parse_stamp(m["created_at"]), m["text"]) for m in list_late_messages(deps.db, request["id"])],
     )
 
 
@@ -60,6 +64,18 @@ def render_card(deps: Deps, request: Mapping) -> str:
     """The card's text for a request as it is stored now."""
     return fit_card(gather_card(deps, request), deps.prompts.labels, deps.settings.timezone,
                     lambda **values: deps.prompts.render("owner/card.html.j2", **values))
+
+
+def is_snoozed(request: Mapping) -> bool:
+    """True while a waiting request's card is folded away by Later."""
+    return request["status"] == Status.PENDING and bool(request["snoozed_until"])
+
+
+def render_folded_card(deps: Deps, request: Mapping) -> str:
+    """A snoozed card folded to one line."""
+    person = get_person(deps.db, request["user_id"]) or {"user_id": request["user_id"]}
+    return deps.prompts.render("owner/card_snoozed.html.j2", **folded_values(
+        request, person, parse_stamp(request["snoozed_until"]), deps.settings.timezone))
 
 
 async def deliver_card(deps: Deps, bot: Bot, request_id: int, *, force: bool = False) -> None:
@@ -77,10 +93,13 @@ async def _deliver_card(deps: Deps, bot: Bot, request_id: int, force: bool) -> N
         if is_open(request["status"]) and raids.belongs_to_raid(deps, request):
             raids.hold(deps, request)
             return
-    text = render_card(deps, request)
-    can_ask = not (request["unreachable"] or request["taken_over_at"] or get_open_followup(deps.db, request_id))
-    markup = (decision_keyboard(request_id, request["kind"], deps.prompts.labels, can_ask=can_ask)
-              if is_open(request["status"]) else None)
+    if is_snoozed(request):
+        text, markup = render_folded_card(deps, request), unsnooze_keyboard(request_id, deps.prompts.labels)
+    else:
+        text = render_card(deps, request)
+        can_ask = not (request["unreachable"] or request["taken_over_at"] or get_open_followup(deps.db, request_id))
+        markup = (decision_keyboard(request_id, request["kind"], deps.prompts.labels, can_ask=can_ask)
+                  if is_open(request["status"]) else None)
     if request["card_message_id"]:
         # Marked first: if Telegram refuses or times out, the minute sweep redraws the card.
         set_card_redraw(deps.db, request_id, True)
@@ -111,6 +130,15 @@ async def refresh_card(deps: Deps, bot: Bot, request_id: int) -> None:
         await deliver_card(deps, bot, request_id)
 
 
+async def reply_to_card(deps: Deps, bot: Bot, request_id: int, text: str) -> bool:
+    """Send the reviewers a message that replies to the request's card (a plain message when it has none, and
+    still sent if the card was deleted meanwhile); True if it was sent."""
+    request = get_request(deps.db, request_id)
+    if request["card_message_id"]:
+        return await notify_reviewers(bot, request["card_chat_id"], text, reply_to=request["card_message_id"])
+    return await notify_reviewers(bot, deps.settings.card_chat_id, text)
+
+
 async def resurface_card(deps: Deps, bot: Bot, request_id: int) -> None:
     """Send a request's card again as a new message (back to the top), leaving a pointer on the old one."""
     request = get_request(deps.db, request_id)
@@ -131,12 +159,17 @@ async def resend_due_cards(deps: Deps, bot: Bot) -> int:
 
 
 def pending_list(deps: Deps, limit: int = 10) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The compact /pending list (oldest first) and decision buttons for the requests it shows."""
+    """The compact /pending list (oldest first) and decision buttons for the requests it shows; snoozed requests
+    are listed apart, with the day they come back and no buttons (Later put them aside on purpose)."""
     rows = list_pending(deps.db, limit)
+    snoozed = list_snoozed(deps.db, limit)
     now = deps.now()
     reasons = {r["id"]: answer_for(deps.prompts.questions_for(r), list_answers(deps.db, r["id"]), REASON)
                or r.get("opening_note") or "" for r in rows}
     ages = {r["id"]: (now - parse_stamp(r["created_at"])).total_seconds() for r in rows}
+    until = {r["id"]: parse_stamp(r["snoozed_until"]) for r in snoozed}
     text = deps.prompts.render("owner/pending.html.j2", requests=pending_values(rows, reasons, ages),
-                               total=count_pending(deps.db))
+                               total=count_pending(deps.db, snoozed=False),
+                               snoozed=snoozed_values(snoozed, deps.settings.timezone, until),
+                               snoozed_total=count_snoozed(deps.db))
     return text, pending_keyboard(rows, deps.prompts.labels)

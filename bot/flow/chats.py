@@ -16,7 +16,14 @@ from bot.flow import intake
 from bot.flow.cards import refresh_card
 from bot.flow.deps import Deps
 from bot.telegram.outbox import notify_reviewers
-from db.chats import get_chat, list_chats_with_pending, list_screened_chats, upsert_chat
+from db.chats import (
+    get_chat,
+    list_chats_with_pending,
+    list_screened_chats,
+    set_chat_invite_link,
+    set_chat_username,
+    upsert_chat,
+)
 from db.events import insert_event
 from db.people import upsert_person
 from db.requests import get_open_join_request, list_open_for_chat, list_open_in_private_chat, set_unreachable
@@ -39,6 +46,8 @@ class JoinRequest:
     bio: str | None
     link_name: str | None  # the invite link's name: the request's source
     date: datetime  # when it was made: the bot may write to the requester for JOIN_WINDOW from then
+    chat_username: str | None = None  # the chat's public @username, if it has one
+    invite_link: str | None = None  # the link they used, when the bot made it (others' links come half hidden)
 
 
 async def screen_join_request(deps: Deps, bot: Bot, join: JoinRequest) -> None:
@@ -49,6 +58,9 @@ async def screen_join_request(deps: Deps, bot: Bot, join: JoinRequest) -> None:
     if get_chat(deps.db, join.chat_id) is None:
         upsert_chat(deps.db, join.chat_id, title=join.chat_title, type=join.chat_type,
                     bot_status="administrator", can_invite_users=True, now=now)
+    set_chat_username(deps.db, join.chat_id, join.chat_username)
+    if join.invite_link:
+        set_chat_invite_link(deps.db, join.chat_id, join.invite_link)
     if person["standing"] == Standing.BLOCKED:
         insert_event(deps.db, "auto_declined_blocked", now, user_id=person["user_id"], detail=str(join.chat_id))
         try:
@@ -88,11 +100,12 @@ def _state(chat: Mapping | None) -> str | None:
 
 
 async def track_bot_membership(deps: Deps, bot: Bot, *, chat_id: int, title: str, chat_type: str, status: str,
-                               can_invite_users: bool, actor_id: int) -> None:
+                               can_invite_users: bool, actor_id: int, username: str | None = None) -> None:
     """The bot's rights in a group or channel changed: tell the owner what it now screens or lacks."""
     old_state = _state(get_chat(deps.db, chat_id))
     upsert_chat(deps.db, chat_id, title=title, type=chat_type, bot_status=status, can_invite_users=can_invite_users,
                 now=deps.now())
+    set_chat_username(deps.db, chat_id, username)
     state = _state(get_chat(deps.db, chat_id))
     insert_event(deps.db, f"chat_{state}", deps.now(), actor_id=actor_id, detail=str(chat_id))
     if state == old_state:
@@ -137,6 +150,7 @@ async def create_link(deps: Deps, bot: Bot, args: list[str], actor_id: int) -> s
             values.update(error="telegram", detail=str(exc))
         else:
             values.update(title=shorten(target["title"], TITLE_CHARS), link=link.invite_link)
+            set_chat_invite_link(deps.db, target["chat_id"], link.invite_link)
             insert_event(deps.db, "link_created", deps.now(), actor_id=actor_id,
                          detail=f"{target['chat_id']} {source}")
     return deps.prompts.render("owner/links.html.j2", **values)

@@ -6,14 +6,16 @@ from telegram import Bot
 
 from bot.core.assess.followup import ABOUT_HOW
 from bot.core.questionnaire import HOW_FOUND, REASON
-from bot.core.untrusted import visible_chars
+from bot.core.text import full_name, shorten
+from bot.core.untrusted import isolated, visible_chars
 from bot.core.vocabulary import is_open
 from bot.flow.assessments import ensure_assessed
-from bot.flow.cards import refresh_card
+from bot.flow.cards import refresh_card, reply_to_card
 from bot.flow.deps import Deps
 from bot.flow.requester import message_requester, render_for
 from db.events import insert_event
 from db.followups import answer_followup, count_followups, get_open_followup, insert_followup
+from db.people import get_person
 from db.requests import get_request
 
 
@@ -47,8 +49,9 @@ def store_followup_answer(deps: Deps, request: Mapping, text: str) -> dict | Non
 
 
 async def receive_followup_answer(deps: Deps, bot: Bot, request: Mapping, text: str) -> bool:
-    """A requester's reply to an open follow-up: stored, and for the owner's question acknowledged and shown on
-    the card; False if no follow-up was open. A reply that shows nothing is asked again."""
+    """A requester's reply to an open follow-up: stored, and for the owner's question acknowledged, shown on the
+    card and sent to the reviewers as a reply to the card; False if no follow-up was open. A reply that shows
+    nothing is asked again."""
     if not visible_chars(text) and get_open_followup(deps.db, request["id"]):
         await message_requester(deps, bot, request, render_for(deps, request, "requester/too_short.html.j2"))
         return True
@@ -58,6 +61,11 @@ async def receive_followup_answer(deps: Deps, bot: Bot, request: Mapping, text: 
     if followup["origin"] == "owner":
         await message_requester(deps, bot, request, render_for(deps, request, "requester/followup_received.html.j2"))
         await refresh_card(deps, bot, request["id"])
+        # A card edit makes no sound: the reply to it does, and it reads as the answer to the question asked.
+        person = get_person(deps.db, request["user_id"]) or {"user_id": request["user_id"]}
+        await reply_to_card(deps, bot, request["id"], deps.prompts.render(
+            "owner/followup_reply.html.j2", id=request["id"], name=isolated(full_name(person)),
+            question=shorten(followup["question"], 300), answer=isolated(shorten(text, 3000))))
     return True
 
 

@@ -15,6 +15,7 @@ from bot.core.vocabulary import Kind, Standing, Status
 from bot.flow import intake
 from bot.flow.deps import Deps
 from bot.flow.followups import receive_followup_answer
+from bot.flow.late_messages import add_later
 from bot.flow.requester import message_requester, render_for, render_for_person
 from bot.telegram.outbox import notify_reviewers
 from db.business import get_connection, get_latest_business_request, owner_spoke
@@ -77,6 +78,8 @@ async def receive_message(deps: Deps, bot: Bot, msg: Incoming) -> Route:
     elif route == Route.FOLLOWUP:
         if not await receive_followup_answer(deps, bot, situation.waiting, msg.text):
             return await receive_message(deps, bot, msg)  # answered meanwhile: take it as a new message
+    elif route == Route.ADD_LATER:
+        await add_later(deps, bot, situation.waiting, msg.text)
     elif route == Route.PASS_ON:
         # Known people are let through: the owner sees what they wrote, no questionnaire.
         insert_event(deps.db, "known_message", now, user_id=person["user_id"], detail=detail)

@@ -18,6 +18,15 @@ DECISION_TEMPLATES = {Status.ACCEPTED: "requester/accepted.html.j2", Status.DECL
                       Status.EXPIRED: "requester/expired.html.j2"}
 
 
+def chat_link(chat: Mapping | None) -> str | None:
+    """A link that opens the chat: its public @username's, else an invite link the bot made; None if neither."""
+    if chat is None:
+        return None
+    if chat.get("username"):
+        return f"https://t.me/{chat['username']}"
+    return chat.get("invite_link") or None
+
+
 def requester_values(deps: Deps, request: Mapping) -> dict:
     """Values every requester template may use."""
     person = get_person(deps.db, request["user_id"])
@@ -26,7 +35,8 @@ def requester_values(deps: Deps, request: Mapping) -> dict:
                   if request.get("business_connection_id") else None)
     owner = get_person(deps.db, deps.settings.owner_id) or {}
     return {"first_name": first_name(person), "contact_line": deps.settings.contact_line,
-            "chat_title": bounded(chat["title"], TITLE_CHARS) if chat else None, "kind": request["kind"],
+            "chat_title": bounded(chat["title"], TITLE_CHARS) if chat else None, "chat_link": chat_link(chat),
+            "kind": request["kind"],
             "owner_name": bounded((connection or {}).get("owner_name"), FULL_NAME_CHARS) or "",
             "owner_username": bounded(owner.get("username"), USERNAME_CHARS) or ""}
 
@@ -34,7 +44,8 @@ def requester_values(deps: Deps, request: Mapping) -> dict:
 def render_for_person(deps: Deps, person: Mapping, name: str) -> str:
     """Render a requester template for someone without a request (e.g. an allowed person saying hello)."""
     return deps.prompts.render(name, first_name=first_name(person),
-                               contact_line=deps.settings.contact_line, chat_title=None, kind="direct", owner_name="",
+                               contact_line=deps.settings.contact_line, chat_title=None, chat_link=None,
+                               kind="direct", owner_name="",
                                owner_username="")
 
 

@@ -1,4 +1,4 @@
-"""What a reviewer's press or typed reply does: decide, Ask more, Later, Open, Decline all suggested."""
+"""What a reviewer's press or typed reply does: decide, Ask more, Later and its Undo, Open, Decline all suggested."""
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -27,7 +27,7 @@ class Press:
     """A reviewer's button press as plain values."""
 
     actor: Actor
-    action: str  # what the button does: accept, decline, block, ask, later, open, declineall
+    action: str  # what the button does: accept, decline, block, ask, later, unsnooze, open, declineall
     request_id: int  # or the batch id: the number in the callback data
     chat_id: int | None  # where the pressed message is (None if Telegram no longer says)
     message_id: int | None
@@ -88,7 +88,8 @@ async def receive_reviewer_text(deps: Deps, bot: Bot, chat_id: int, user_id: int
 
 
 async def snooze(deps: Deps, bot: Bot, press: Press) -> str:
-    """Later pressed: hide the card for SNOOZE_DAYS (it comes back as a new message then); the alert."""
+    """Later pressed: fold the card to one line with Undo for SNOOZE_DAYS (it comes back in full as a new
+    message then); the alert."""
     request = get_request(deps.db, press.request_id)
     if request is None or not is_open(request["status"]):
         return already_decided_alert(deps, request)
@@ -97,6 +98,19 @@ async def snooze(deps: Deps, bot: Bot, press: Press) -> str:
     insert_event(deps.db, "snoozed", deps.now(), request_id=request["id"], actor_id=press.actor.user_id)
     await refresh_card(deps, bot, request["id"])
     return deps.prompts.render("owner/snoozed_alert.txt.j2", days=days)
+
+
+async def unsnooze(deps: Deps, bot: Bot, press: Press) -> str | None:
+    """Undo pressed on a folded card: the snooze ends and the full card with all its buttons is back in place;
+    the alert when the request is closed."""
+    request = get_request(deps.db, press.request_id)
+    if request is None or not is_open(request["status"]):
+        return already_decided_alert(deps, request)
+    if request["snoozed_until"]:
+        set_snooze(deps.db, request["id"], None)
+        insert_event(deps.db, "unsnoozed", deps.now(), request_id=request["id"], actor_id=press.actor.user_id)
+    await refresh_card(deps, bot, request["id"])
+    return None
 
 
 async def open_card(deps: Deps, bot: Bot, press: Press) -> None:

@@ -3,6 +3,7 @@
 from telegram import ChatMember, Update
 from telegram.ext import Application, ChatJoinRequestHandler, ChatMemberHandler, CommandHandler
 
+from bot.core.untrusted import valid_text
 from bot.flow import chats
 from bot.handlers.context import DoormanContext
 from bot.handlers.guard import reviewer_command
@@ -12,7 +13,7 @@ from bot.telegram.read import chat_title, command_args, join_values
 async def screen_join_request(update: Update, context: DoormanContext) -> None:
     """Answers a join request: asks the requester the first question at once (the 5-minute window)."""
     await chats.screen_join_request(context.deps, context.bot,
-                                    chats.JoinRequest(**join_values(update.chat_join_request)))
+                                    chats.JoinRequest(**join_values(update.chat_join_request, context.bot.id)))
 
 
 async def track_bot_membership(update: Update, context: DoormanContext) -> None:
@@ -26,7 +27,7 @@ async def track_bot_membership(update: Update, context: DoormanContext) -> None:
     can_invite = bool(getattr(new, "can_invite_users", False)) or new.status == ChatMember.OWNER
     await chats.track_bot_membership(context.deps, context.bot, chat_id=chat.id, title=chat_title(chat),
                                      chat_type=chat.type, status=new.status, can_invite_users=can_invite,
-                                     actor_id=change.from_user.id)
+                                     actor_id=change.from_user.id, username=valid_text(chat.username))
 
 
 @reviewer_command

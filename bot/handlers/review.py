@@ -1,4 +1,4 @@
-"""Reviewers: decision buttons on cards and lists, Ask more, Later, batched cards, /pending and /help."""
+"""Reviewers: decision buttons on cards and lists, Ask more, Later and Undo, batched cards, /pending and /help."""
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -67,9 +67,16 @@ async def capture_owner_text(update: Update, context: DoormanContext) -> None:
 
 @reviewer_press
 async def snooze_request(update: Update, context: DoormanContext) -> None:
-    """Answers Later: snoozes the card for SNOOZE_DAYS; it comes back as a new message then."""
+    """Answers Later: folds the card to one line with Undo for SNOOZE_DAYS; it comes back as a new message then."""
     press = _press(update)
     await update.callback_query.answer(press and await review.snooze(context.deps, context.bot, press))
+
+
+@reviewer_press
+async def unsnooze_request(update: Update, context: DoormanContext) -> None:
+    """Answers Undo on a snoozed card: ends the snooze and unfolds the card with all its buttons."""
+    press = _press(update)
+    await update.callback_query.answer(press and await review.unsnooze(context.deps, context.bot, press))
 
 
 @reviewer_press
@@ -98,6 +105,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(decide_request, pattern=pattern(*REVIEWER_DECISIONS)))
     app.add_handler(CallbackQueryHandler(start_asking_more, pattern=pattern("ask")))
     app.add_handler(CallbackQueryHandler(snooze_request, pattern=pattern("later")))
+    app.add_handler(CallbackQueryHandler(unsnooze_request, pattern=pattern("unsnooze")))
     app.add_handler(CallbackQueryHandler(open_card, pattern=pattern("open")))
     app.add_handler(CallbackQueryHandler(decline_all_suggested, pattern=pattern("declineall")))
     reviewers = filters.User(user_id=list(deps_of(app).settings.reviewers))

@@ -34,6 +34,12 @@ def decision_keyboard(request_id: int, kind: str, labels: dict, *, can_ask: bool
     return InlineKeyboardMarkup([decision_row(request_id, kind, labels), extra])
 
 
+def unsnooze_keyboard(request_id: int, labels: dict) -> InlineKeyboardMarkup:
+    """A snoozed card's only button: Undo, which unfolds it with all its buttons."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(labels["unsnooze"],
+                                                       callback_data=Callback("unsnooze", request_id).encode())]])
+
+
 def pages_keyboard(page: int, has_next: bool, standing: str | None, labels: dict) -> InlineKeyboardMarkup | None:
     """Back / Next buttons for the /people list."""
     arg = standing or None

@@ -2,7 +2,7 @@
 
 import logging
 
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import BadRequest, Forbidden
 
 from bot.telegram.ratelimit import WindowClosed
@@ -57,11 +57,14 @@ async def tell(bot: Bot, chat_id: int, text: str, *, reply_markup: InlineKeyboar
         raise
 
 
-async def notify_reviewers(bot: Bot, chat_id: int, text: str) -> bool:
-    """Send a notice to the owner or review chat; a refusal (never pressed Start, bot not in the group) is
-    logged instead of aborting the handler that sends it. True if it was sent."""
+async def notify_reviewers(bot: Bot, chat_id: int, text: str, *, reply_to: int | None = None) -> bool:
+    """Send a notice to the owner or review chat (as a reply to message `reply_to`, if given); a refusal (never
+    pressed Start, bot not in the group) is logged instead of aborting the handler that sends it. True if sent."""
+    # Telegram: without allow_sending_without_reply a reply to a deleted message fails ("message to be replied
+    # not found"); the notice matters more than the thread.
+    replying = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
     try:
-        await bot.send_message(chat_id, text)
+        await bot.send_message(chat_id, text, reply_parameters=replying)
     except (Forbidden, BadRequest) as exc:
         log.error("cannot send a notice to chat %s: %s — the owner must open the bot and press Start", chat_id, exc)
         return False

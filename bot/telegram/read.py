@@ -32,11 +32,17 @@ def chat_title(chat: Chat) -> str:
     return valid_text(chat.title) or str(chat.id)
 
 
-def join_values(join: ChatJoinRequest) -> dict:
-    """A join request as plain values: who, which chat, where to write to them, their bio, the link's name, when."""
+def join_values(join: ChatJoinRequest, bot_id: int) -> dict:
+    """A join request as plain values: who, which chat (and its @username), where to write to them, their bio, the
+    link's name, the link itself when the bot made it, when."""
+    link = join.invite_link
+    # Telegram hides part of a link another admin made ("https://t.me/+AbC…"); only the bot's own is whole.
+    own = (link is not None and link.creator.id == bot_id and not link.is_revoked and not link.expire_date
+           and not link.member_limit)
     return {"person": person_from_user(join.from_user), "chat_id": join.chat.id, "chat_title": chat_title(join.chat),
             "chat_type": join.chat.type, "user_chat_id": join.user_chat_id, "bio": valid_text(join.bio),
-            "link_name": valid_text(join.invite_link.name) if join.invite_link else None, "date": join.date}
+            "link_name": valid_text(link.name) if link else None, "date": join.date,
+            "chat_username": valid_text(join.chat.username), "invite_link": link.invite_link if own else None}
 
 
 def command_args(args: list[str] | None) -> list[str]:
