@@ -303,3 +303,10 @@ def m016_add_card_redraw(db: Database) -> None:
 def m017_add_buttons_message(db: Database) -> None:
     """The requester's message that shows quick-reply buttons now, so a typed answer can take them away."""
     db["requests"].add_column("buttons_message_id", int)
+
+
+@migrations()
+def m021_add_erased_at(db: Database) -> None:
+    """When a request's words were erased (the requester asked, a reviewer used /forget, or RETENTION_DAYS passed):
+    the row stays for the counts, its card is drawn as erased."""
+    db["requests"].add_column("erased_at", str)
