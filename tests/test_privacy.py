@@ -80,6 +80,8 @@ async def test_export_sends_csv_and_json_lines_files_of_requests_answers_and_dec
     lines = [json.loads(line) for line in content.decode().splitlines()]
     assert lines[1]["answers"]["why"] == "I want to talk about gears" and lines[1]["first_name"] == "Bob"
     assert "2 requests" in fake_api.sent_to(OWNER)[-1]["caption"]
+    assert [(e["actor_id"], e["detail"]) for e in db.query("select * from events where kind = 'exported'")] == [
+        (OWNER, "csv,jsonl")]
 
     await driver.send(owner, "/export jsonl")
     assert fake_api.calls_to("sendDocument")[-1]["document"]["filename"].endswith(".jsonl") and len(

@@ -46,7 +46,7 @@ def export_files(deps: Deps, formats: tuple[str, ...], since: datetime | None = 
     return len(rows), [(f"doorman-export-{day}.{fmt}", render_export(rows, fmt).encode()) for fmt in formats]
 
 
-async def send_export(deps: Deps, bot: Bot, chat_id: int, args: list[str]) -> str | None:
+async def send_export(deps: Deps, bot: Bot, chat_id: int, args: list[str], actor_id: int) -> str | None:
     """/export [csv|jsonl]: send the export as files (read in a thread, on its own connection); the text to reply
     instead, when there is nothing to send or the arguments are wrong."""
     formats = export_formats(args)
@@ -59,7 +59,7 @@ async def send_export(deps: Deps, bot: Bot, chat_id: int, args: list[str]) -> st
         caption = deps.prompts.render("owner/export.html.j2", usage=False, requests=count,
                                       format=name.rsplit(".", 1)[1])
         await bot.send_document(chat_id, document=content, filename=name, caption=caption)
-    insert_event(deps.db, "exported", deps.now(), actor_id=chat_id, detail=",".join(formats))
+    insert_event(deps.db, "exported", deps.now(), actor_id=actor_id, detail=",".join(formats))
     return None
 
 

@@ -17,7 +17,8 @@ from bot.telegram.read import callback_data, command_args
 async def send_export(update: Update, context: DoormanContext) -> None:
     """Answers /export [csv|jsonl] with the export as files (both formats unless one is named)."""
     message = update.effective_message
-    reply = await privacy.send_export(context.deps, context.bot, message.chat_id, command_args(context.args))
+    reply = await privacy.send_export(context.deps, context.bot, message.chat_id, command_args(context.args),
+                                      update.effective_user.id)
     if reply is not None:
         await message.reply_text(reply)
 
