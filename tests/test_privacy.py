@@ -26,7 +26,16 @@ ADA_WORDS = ("Ada", "Lovelace", "ada", "PyCon 2025", "feedback on my parser", "A
 
 async def ada_asks_and_is_accepted(driver, stranger, owner):
     await driver.send(stranger, "/start")
-    await answer_all(driver, stranger, more="at PyCon 2025, your Rust talk", why="I'd like feedback on my parser")
+    question = driver.last(stranger["id"])
+    await driver.press(stranger, stranger["id"], question["message_id"], driver.button(question, "v1:pick:"))
+    await driver.send(stranger, "at PyCon 2025, your Rust talk")
+    await driver.send(stranger, "I'd like feedback on my parser")
+    assert not await driver.answer_followup(stranger), "her answers need no automatic follow-up"
+    # The reviewer asks one question of their own, so a follow-up (question and reply) is stored too.
+    card = driver.card()
+    await driver.press(owner, OWNER, card["message_id"], driver.button(card, "v1:ask:"))
+    await driver.send(owner, "Which PyCon 2025 talk?")
+    await driver.send(stranger, "Lovelace here: the Analytical <engines> meetup")
     card = driver.card()
     await driver.press(owner, OWNER, card["message_id"], driver.button(card, "v1:accept:"))
 
@@ -112,6 +121,9 @@ async def test_forget_asks_first_then_erases_every_word_and_keeps_the_counts(dri
     await driver.send(stranger, "Analytical <engines> are my thing")  # a message after the decision
     bob = await bob_is_pending(driver, fake_api)
     before = counts(driver, db)
+    assert [(f["question"], f["answer"]) for f in db.query("select * from followups where request_id = 1")] == [
+        ("Which PyCon 2025 talk?", "Lovelace here: the Analytical <engines> meetup")], "follow-ups must go too"
+    assert db["assessments"].get(1)["evidence"], "so are the assessor's quotes"
 
     await driver.send(owner, "/forget @ada")
     ask = driver.last(OWNER)
