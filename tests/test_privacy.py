@@ -99,6 +99,25 @@ async def test_export_sends_csv_and_json_lines_files_of_requests_answers_and_dec
     assert "Usage: /export" in driver.last(OWNER)["text"] and len(fake_api.calls_to("sendDocument")) == 3
 
 
+async def test_export_reads_in_another_thread_on_its_own_connection(driver, db, stranger, owner, monkeypatch):
+    """A large export takes a while to read and shape: other people's updates must not wait for it."""
+    import threading
+
+    import bot.flow.privacy as privacy
+
+    seen = []
+    real = privacy.list_export
+
+    def watched(database, since):
+        seen.append((threading.get_ident(), database is db))
+        return real(database, since)
+
+    monkeypatch.setattr(privacy, "list_export", watched)
+    await ada_asks_and_is_accepted(driver, stranger, owner)
+    await driver.send(owner, "/export csv")
+    assert len(seen) == 1 and seen[0][0] != threading.get_ident() and not seen[0][1], seen
+
+
 async def test_export_with_nothing_stored_says_so(driver, fake_api, owner):
     await driver.send(owner, "/export")
     assert "Nothing to export yet" in driver.last(OWNER)["text"] and fake_api.calls_to("sendDocument") == []
