@@ -1,4 +1,4 @@
-"""python -m bot: run the bot, or one of its commands (sandbox, assess, train)."""
+"""python -m bot: run the bot, or one of its commands (sandbox, assess, train, export, forget)."""
 
 import asyncio
 import sys
@@ -11,6 +11,8 @@ COMMANDS = {
     "sandbox": "try the bot locally in a browser, as a stranger and as the owner (no token needed)",
     "assess": "read requests (JSON lines) and print the assessor's labels; --score FILE measures it",
     "train": "learn the assessor's weights from the corpus (needs pip install -e '.[train]')",
+    "export": "requests, answers and decisions as CSV or JSON Lines (--format, --since, --output)",
+    "forget": "erase everything stored about one person: forget USER_ID [--yes]",
 }
 
 
@@ -73,6 +75,14 @@ def main(argv: list[str] | None = None) -> int:
         from bot.cli.train import main as train_main
 
         return train_main(rest)
+    if command == "export":
+        from bot.cli.export import main as export_main
+
+        return export_main(rest)
+    if command == "forget":
+        from bot.cli.forget import main as forget_main
+
+        return forget_main(rest)
     if command == "sandbox":
         from bot.sandbox.cli import main as sandbox_main
 

@@ -14,7 +14,7 @@ from telegram.request import HTTPXRequest
 
 from bot.core.assess import Assessor
 from bot.flow.deps import Deps, utc_now
-from bot.handlers import business, dedupe, errors, join, people, requester, review, stale, summary
+from bot.handlers import business, dedupe, errors, join, people, privacy, requester, review, stale, summary
 from bot.handlers.context import DoormanContext
 from bot.jobs import DEPS_KEY, finish_catching_up, start_catching_up
 from bot.llm_assessor import LlmAssessor
@@ -109,6 +109,7 @@ def build_application(
     review.register(app)
     summary.register(app)
     people.register(app)
+    privacy.register(app)
     join.register(app)
     business.register(app)
     requester.register(app)

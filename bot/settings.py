@@ -40,6 +40,7 @@ class Settings:
     snooze_days: int = 3
     remind_after_days: int = 3
     expire_after_days: int = 30
+    retention_days: int = 0  # 0: keep answers and messages; else erase them this many days after the decision
     summary_day: int = 0  # 0 = Monday, as date.weekday() (not JobQueue's 0 = Sunday)
     summary_time: time = time(9, 0)
     assess_model: str | None = None  # an `llm` model id; unset: the local model only
@@ -192,6 +193,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         snooze_days=_whole("SNOOZE_DAYS", env.get("SNOOZE_DAYS", "") or "3", minimum=1),
         remind_after_days=_whole("REMIND_AFTER_DAYS", env.get("REMIND_AFTER_DAYS", "") or "3", minimum=1),
         expire_after_days=_whole("EXPIRE_AFTER_DAYS", env.get("EXPIRE_AFTER_DAYS", "") or "30", minimum=0),
+        retention_days=_whole("RETENTION_DAYS", env.get("RETENTION_DAYS", "") or "0", minimum=0),
         join_timeout_policy=_choice("JOIN_TIMEOUT_POLICY", env.get("JOIN_TIMEOUT_POLICY", "") or "keep",
                                     ("keep", "decline")),
         summary_day=_weekday("SUMMARY_DAY", env.get("SUMMARY_DAY", "") or "monday"),

@@ -1,7 +1,7 @@
 """A stateful stand-in for the Telegram Bot API: shared state, request dispatch and inspection.
 
 Method handlers live in methods.py, update builders in builders.py, faults and rate limits in faults.py.
-What it does not emulate: files (uploads are accepted, never stored), Markdown parse modes (text is
+What it does not emulate: files beyond sendDocument (whose uploads are kept in `files`), Markdown parse modes (text is
 kept as sent), message entities in bot messages, webhooks, inline mode, payments, forum topics.
 """
 
@@ -48,6 +48,7 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
                "sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage", "answerCallbackQuery",
                "sendChatAction", "approveChatJoinRequest", "declineChatJoinRequest", "createChatInviteLink",
                "getChat", "getChatMember", "getChatAdministrators", "getBusinessConnection", "leaveChat")
+    METHODS += ("sendDocument",)
 
     def __init__(self, token: str = "123456:TEST-TOKEN", bot_id: int | None = None,
                  bot_username: str = "doorman_test_bot", bot_first_name: str = "Doorman") -> None:
@@ -78,6 +79,7 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
         self.callback_queries: dict[str, dict] = {}
         self.business_connections: dict[str, dict] = {}
         self.commands: dict[str, list] = {}
+        self.files: dict[str, dict] = {}  # file_id -> {"file_name", "content"} of documents the bot sent
         self.updates: list[dict] = []
         self._biz_incoming: dict[tuple[str, int], float] = {}
         self._next_id: dict[Any, int] = {}

@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from fakegram.errors import bad, forbidden, public
+from fakegram.errors import ApiError, bad, forbidden, public
 from fakegram.html_check import HtmlError, parse_html
 
 NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are exactly the "
@@ -118,6 +118,8 @@ class BotMethods:
             raise bad("message to edit not found")
         if not message.get("outgoing"):
             raise bad("message can't be edited")
+        if "text" not in message:
+            raise bad("there is no text in the message to edit")
         if text is None:
             text, html, mode = message["text"], message.get("html"), message.get("parse_mode")
         else:
@@ -199,6 +201,42 @@ class BotMethods:
         if markup:
             message["reply_markup"] = markup
         return public(self._store(key, message))
+
+    def _api_send_document(self, params: dict) -> dict:
+        document = params.get("document")
+        if isinstance(document, str) and document in self.files:
+            stored = self.files[document]
+        elif isinstance(document, dict) and "content" in document:
+            if not document["content"]:
+                raise bad("file must be non-empty")
+            if len(document["content"]) > 50 * 1024 * 1024:
+                raise ApiError(413, "Request Entity Too Large")
+            stored = {"file_name": document.get("filename") or "document", "content": document["content"]}
+        else:
+            raise bad("wrong remote file identifier specified: can't unserialize it. Wrong last symbol")
+        caption = params.get("caption")
+        caption = self._render(caption, params.get("parse_mode")) if caption not in (None, "") else None
+        if caption is not None and len(caption) > 1024:
+            raise bad("message caption is too long")
+        markup = self._markup(params.get("reply_markup"))
+        key, chat, sender, extra = self._target(params)
+        file_id = f"BQAC{len(self.files) + 1:08d}"
+        self.files[file_id] = stored
+        message = {"from": sender, "chat": chat, **extra, "outgoing": True, "html": params.get("caption"),
+                   "parse_mode": params.get("parse_mode"),
+                   "document": {"file_id": file_id, "file_unique_id": f"AgAD{len(self.files):08d}",
+                                "file_name": stored["file_name"], "file_size": len(stored["content"])}}
+        if caption is not None:
+            message["caption"] = caption
+        if markup:
+            message["reply_markup"] = markup
+        return public(self._store(key, message))
+
+    def document(self, chat_id: int, index: int = -1) -> tuple[str, bytes]:
+        """(file name, content) of a document the bot sent to a chat (the last one unless `index` says)."""
+        sent = [m for m in self.sent_to(chat_id) if "document" in m]
+        return self.files[sent[index]["document"]["file_id"]]["file_name"], \
+            self.files[sent[index]["document"]["file_id"]]["content"]
 
     def _api_edit_message_text(self, params: dict) -> dict:
         return self._edit(params, self._render(params.get("text"), params.get("parse_mode")))

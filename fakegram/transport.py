@@ -76,7 +76,8 @@ def decode_params(content_type: str, body: bytes, query: str = "") -> dict:
             name = part.get_param("name", header="content-disposition")
             payload = part.get_payload(decode=True) or b""
             filename = part.get_filename()
-            raw[name] = {"filename": filename, "size": len(payload)} if filename else payload.decode()
+            raw[name] = ({"filename": filename, "size": len(payload), "content": payload} if filename
+                         else payload.decode())
     elif body:
         raw.update(parse_qsl(body.decode(), keep_blank_values=True))
     return {key: decode_value(key, value) for key, value in raw.items()}

@@ -16,12 +16,12 @@ def menu(api, scope: dict) -> list[str]:
 
 async def test_the_menu_is_set_per_audience_at_start(driver, fake_api):
     await on_start(driver.app)
-    assert menu(fake_api, {"type": "default"}) == ["start", "help"]
+    assert menu(fake_api, {"type": "default"}) == ["start", "help", "forget_me"]
     reviewers = [name for name, _ in REVIEWER_COMMANDS]
     for chat_id in (OWNER, REVIEWER):
         assert menu(fake_api, {"type": "chat", "chat_id": chat_id}) == reviewers
     for command in ("pending", "summary", "stats", "people", "history", "allow", "block", "unblock", "chats",
-                    "links", "help"):
+                    "links", "export", "forget", "help"):
         assert command in reviewers, "every reviewer command of the help is in the menu"
 
 

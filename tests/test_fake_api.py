@@ -429,7 +429,7 @@ async def test_json_multipart_and_unknown_methods(api, ada):
         multi = await client.post("/sendMessage", data={"chat_id": str(ADA), "text": "multi"},
                                   files={"thumb": ("a.jpg", b"1234", "image/jpeg")})
         assert multi.json()["result"]["text"] == "multi"
-        assert api.calls_to("sendMessage")[-1]["thumb"] == {"filename": "a.jpg", "size": 4}
+        assert api.calls_to("sendMessage")[-1]["thumb"] == {"filename": "a.jpg", "size": 4, "content": b"1234"}
         unknown = await client.post("/sendDice", data={"chat_id": str(ADA)})
         assert unknown.status_code == 404
         assert unknown.json() == {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
@@ -438,6 +438,22 @@ async def test_json_multipart_and_unknown_methods(api, ada):
     assert api.unknown_methods == ["sendDice"]
     api.reset_calls()
     assert api.calls == [] and api.unknown_methods == []
+
+
+async def test_send_document_keeps_the_upload_and_refuses_what_telegram_refuses(api, bot, ada):
+    api.private_message(ada, "hi")
+    sent = await bot.send_document(ADA, document=b"id,kind\n1,direct\n", filename="export.csv",
+                                   caption="<b>1</b> request", parse_mode="HTML")
+    assert sent.document.file_name == "export.csv" and sent.document.file_size == 17 and sent.caption == "1 request"
+    assert api.document(ADA) == ("export.csv", b"id,kind\n1,direct\n")
+    again = await bot.send_document(ADA, document=sent.document.file_id)
+    assert api.document(ADA) == ("export.csv", b"id,kind\n1,direct\n") and again.message_id == sent.message_id + 1
+    with pytest.raises(BadRequest, match="File must be non-empty"):
+        await bot.send_document(ADA, document=b"", filename="empty.csv")
+    with pytest.raises(BadRequest, match="There is no text in the message to edit"):
+        await bot.edit_message_text("x", ADA, sent.message_id)
+    with pytest.raises(BadRequest, match="Message caption is too long"):
+        await bot.send_document(ADA, document=b"x", filename="x.txt", caption="c" * 1025)
 
 
 # -- faults and limits ------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.core.callbacks import ACTIONS
 
-REQUESTER_COMMANDS = {"start"}
+REQUESTER_COMMANDS = {"start", "forget_me"}
 REQUESTER_ACTIONS = {"pick"}
 
 

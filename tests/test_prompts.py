@@ -84,6 +84,15 @@ SAMPLES = {
                                                       "status": "declined", "not_asked": False, "bio": None}]}],
     "owner/ask_prompt.html.j2": {"id": 3, "name": USER_TEXT},
     "owner/card_moved.html.j2": {"id": 3},
+    "owner/card_erased.html.j2": [{"id": 3, "kind_label": USER_TEXT, "outcome": "Accepted", "withdrawn": w}
+                                  for w in (True, False)],
+    "owner/export.html.j2": [{"usage": True}, {"usage": False, "requests": 0},
+                             {"usage": False, "requests": 3, "format": "csv"}],
+    "owner/forget.html.j2": [{"step": "confirm", "name": USER_TEXT, "username": USER_TEXT, "user_id": 4,
+                              "requests": r, "standing": s} for r in (1, 2) for s in ("unknown", "blocked")]
+                            + [{"step": "done", "user_id": 4, "requests": 2, "withdrawn": w} for w in (0, 1)]
+                            + [{"step": "cancelled"}],
+    "requester/forgotten.html.j2": [{"requests": r, "withdrawn": w} for r, w in ((0, 0), (2, 0), (1, 1))],
     "owner/unknown_command.html.j2": {"command": USER_TEXT, "commands": [("pending", USER_TEXT)]},
     "owner/known_message.html.j2": {"user_id": 5, "name": USER_TEXT, "username": "u", "text": USER_TEXT},
     "owner/question_sent.html.j2": [{"sent": True, "id": 3}, {"sent": False, "id": 3}],

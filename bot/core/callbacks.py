@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 
 VERSION = "v1"
-ACTIONS = ("accept", "decline", "block", "pick", "ask", "later", "people", "open", "declineall", "unsnooze")
+ACTIONS = ("accept", "decline", "block", "pick", "ask", "later", "people", "open", "declineall", "unsnooze", "forget")
 DECISION_ACTIONS = ("accept", "decline", "block")
 MAX_BYTES = 64
 MAX_ID = 2**63 - 1  # SQLite's INTEGER is a signed 64-bit number

@@ -12,11 +12,14 @@ REVIEWER_COMMANDS = (
     ("unblock", "Undo a block: /unblock @user or id"),
     ("chats", "Groups and channels I screen"),
     ("links", "An invite link that needs approval: /links <source>"),
+    ("export", "Requests, answers and decisions as files: /export [csv|jsonl]"),
+    ("forget", "Erase everything about someone: /forget @user or id"),
     ("help", "What I do and my commands"),
 )
 EVERYONE_COMMANDS = (
     ("start", "Ask to connect"),
     ("help", "What this bot does"),
+    ("forget_me", "Erase everything this bot stored about you"),
 )
 
 

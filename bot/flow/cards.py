@@ -8,7 +8,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.core.card import CardFacts, fit_card, folded_values, pending_values, snoozed_values
 from bot.core.questionnaire import REASON, answer_for
-from bot.core.vocabulary import Status, is_open
+from bot.core.vocabulary import Status, is_open, outcome_word
 from bot.flow import raids
 from bot.flow.assessments import assessment_for
 from bot.flow.deps import Deps
@@ -61,7 +61,13 @@ def gather_card(deps: Deps, request: Mapping) -> CardFacts:
 
 
 def render_card(deps: Deps, request: Mapping) -> str:
-    """The card's text for a request as it is stored now."""
+    """The card's text for a request as it is stored now (a short one once its words were erased)."""
+    if request.get("erased_at"):
+        word = outcome_word(request["status"], request["kind"])
+        return deps.prompts.render("owner/card_erased.html.j2", id=request["id"],
+                                   outcome=deps.prompts.labels["outcome"].get(word, word),
+                                   kind_label=deps.prompts.labels["kind"].get(request["kind"], request["kind"]),
+                                   withdrawn=request["status"] == Status.WITHDRAWN)
     return fit_card(gather_card(deps, request), deps.prompts.labels, deps.settings.timezone,
                     lambda **values: deps.prompts.render("owner/card.html.j2", **values))
 

@@ -1,4 +1,5 @@
-"""Periodic upkeep, driven by rows: unsent cards, answer deadlines, snoozes, the daily stale reminder, expiry."""
+"""Periodic upkeep, driven by rows: unsent cards, answer deadlines, snoozes, the daily stale reminder, expiry,
+the daily retention sweep."""
 
 import logging
 from datetime import datetime, timedelta
@@ -11,6 +12,7 @@ from bot.flow.cards import resend_due_cards, resurface_card
 from bot.flow.decisions import decide
 from bot.flow.deps import Deps
 from bot.flow.intake import finish
+from bot.flow.privacy import expire_words
 from bot.flow.raids import send_raid_batch
 from bot.telegram.keyboards import pending_keyboard
 from db.events import insert_event, prune_processed_updates
@@ -34,6 +36,7 @@ async def run_upkeep(deps: Deps, bot: Bot) -> dict:
         "batched": await send_raid_batch(deps, bot),
         # Re-delivery happens within minutes; the newest 100,000 ids are plenty and keep the table small.
         "pruned": prune_processed_updates(deps.db),
+        "erased": expire_words(deps),
     }
 
 

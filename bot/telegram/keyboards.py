@@ -83,3 +83,12 @@ def batch_keyboard(batch_id: int, open_ids: list[int], suggested_decline: int, l
         rows.append([InlineKeyboardButton(labels["decline_all"].format(n=suggested_decline),
                                           callback_data=Callback("declineall", batch_id).encode())])
     return InlineKeyboardMarkup(rows)
+
+
+def forget_keyboard(user_id: int, requests: int, labels: dict) -> InlineKeyboardMarkup:
+    """'Erase <n> requests' / 'Cancel' under a /forget confirmation."""
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(labels.get("erase", "🗑 Erase {n} requests").format(n=requests),
+                             callback_data=Callback("forget", user_id, "yes").encode()),
+        InlineKeyboardButton(labels.get("cancel", "Cancel"), callback_data=Callback("forget", user_id, "no").encode()),
+    ]])

@@ -1,0 +1,58 @@
+"""``python -m bot forget USER_ID``: erase everything stored about one person (what /forget does), after asking."""
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from typing import IO
+
+from bot.cli.database import NoDatabase, database_path, open_existing
+from bot.core.text import full_name
+from bot.core.vocabulary import Kind, bot_actor
+from db.people import find_person
+from db.privacy import ERASED_PERSON, forget_person, list_request_ids_of
+
+ACTOR = bot_actor("python -m bot forget")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot forget",
+                                     description="Erase everything stored about one person; the counts stay.")
+    parser.add_argument("person", help="their Telegram user id (or @username)")
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    parser.add_argument("--database", help="the SQLite file (default: DATABASE_PATH, else doorman.db)")
+    return parser
+
+
+def main(argv: list[str], stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout) -> int:
+    """Run the command; the exit code (1: not confirmed, 2: no such person or database)."""
+    args = _parser().parse_args(argv)
+    try:
+        db = open_existing(database_path(args.database))
+    except NoDatabase as exc:
+        print(f"doorman: {exc}", file=sys.stderr)
+        return 2
+    try:
+        person = find_person(db, args.person)
+        if person is None or person["user_id"] == ERASED_PERSON:
+            print(f"doorman: nobody known as {args.person}", file=sys.stderr)
+            return 2
+        count = len(list_request_ids_of(db, person["user_id"]))
+        name = full_name(person)
+        if not args.yes:
+            stdout.write(f"Erase everything stored about {name} (id {person['user_id']}) and {count} requests? [y/N] ")
+            stdout.flush()
+            if stdin.readline().strip().lower() not in ("y", "yes"):
+                print("Nothing was erased.", file=stdout)
+                return 1
+        requests, withdrawn = forget_person(db, person["user_id"], datetime.now(UTC), ACTOR.user_id, ACTOR.name)
+    finally:
+        db.close()
+    print(f"Erased user {person['user_id']} and {len(requests)} requests"
+          f"{f' ({len(withdrawn)} open, now withdrawn)' if withdrawn else ''}. A running bot redraws their cards"
+          " within a minute.", file=stdout)
+    for request in requests:
+        if request["id"] in withdrawn and request["kind"] == Kind.JOIN:
+            # Only the bot can answer Telegram; from here the join request would stay in the chat's list.
+            print(f"Their join request to chat {request['target_chat_id']} is still listed in Telegram: decline it"
+                  " there (or let them send /forget_me to the bot).", file=stdout)
+    return 0
