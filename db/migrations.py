@@ -47,7 +47,6 @@ def apply_migrations(conn: sqlite3.Connection) -> list[str]:
 
 
 @migrations()
-@migrations()
 def m001_create_people(db: Database) -> None:
     """Everyone who ever asked: profile as last seen, and the owner's standing decision about them."""
     db["people"].create(
@@ -68,7 +67,6 @@ def m001_create_people(db: Database) -> None:
     db["people"].create_index(["username"])
 
 
-@migrations()
 @migrations()
 def m002_create_requests(db: Database) -> None:
     """One row per connection request, whatever its door."""
@@ -104,7 +102,6 @@ def m002_create_requests(db: Database) -> None:
 
 
 @migrations()
-@migrations()
 def m003_create_answers(db: Database) -> None:
     """Answers to the questionnaire: one row per (request, question key); edits replace the text."""
     db["answers"].create(
@@ -127,7 +124,6 @@ def m003_create_answers(db: Database) -> None:
 
 
 @migrations()
-@migrations()
 def m004_create_events(db: Database) -> None:
     """Audit log: who did what, when."""
     db["events"].create(
@@ -148,13 +144,11 @@ def m004_create_events(db: Database) -> None:
 
 
 @migrations()
-@migrations()
 def m005_create_processed_updates(db: Database) -> None:
     """Update ids already handled, so a re-delivered update changes nothing."""
     db["processed_updates"].create({"update_id": int, "processed_at": str}, pk="update_id")
 
 
-@migrations()
 @migrations()
 def m006_create_chats(db: Database) -> None:
     """Groups and channels the bot was added to, with its admin status there (join-request screening)."""
@@ -172,7 +166,6 @@ def m006_create_chats(db: Database) -> None:
 
 
 @migrations()
-@migrations()
 def m007_add_join_request_fields(db: Database) -> None:
     """Join requests carry the requester's bio and a deadline for answering."""
     db["requests"].add_column("bio", str)
@@ -182,13 +175,11 @@ def m007_add_join_request_fields(db: Database) -> None:
 
 
 @migrations()
-@migrations()
 def m008_create_schedule_state(db: Database) -> None:
     """Periodic messages remember what they last sent (e.g. the weekly summary's week), so none is doubled."""
     db["schedule_state"].create({"name": str, "value": str, "updated_at": str}, pk="name")
 
 
-@migrations()
 @migrations()
 def m009_index_for_weekly_stats(db: Database) -> None:
     """The weekly summary counts requests by when they arrived and when they were decided."""
@@ -196,7 +187,6 @@ def m009_index_for_weekly_stats(db: Database) -> None:
     db["requests"].create_index(["decided_at"], if_not_exists=True)
 
 
-@migrations()
 @migrations()
 def m010_create_business_tables(db: Database) -> None:
     """Telegram Business: the owner's connections, chats the owner handles, and owner take-over of a request."""
@@ -221,7 +211,6 @@ def m010_create_business_tables(db: Database) -> None:
     db["requests"].create_index(["business_connection_id", "reply_chat_id"])
 
 
-@migrations()
 @migrations()
 def m011_create_followups_and_snoozes(db: Database) -> None:
     """Follow-up questions (asked by the owner or automatically), reviewers' pending prompts, and snoozes."""
@@ -249,13 +238,11 @@ def m011_create_followups_and_snoozes(db: Database) -> None:
 
 
 @migrations()
-@migrations()
 def m012_add_card_attempted_at(db: Database) -> None:
     """When a card send was last attempted, so a card re-sent after a crash can say an earlier copy may exist."""
     db["requests"].add_column("card_attempted_at", str)
 
 
-@migrations()
 @migrations()
 def m013_create_raid_batches(db: Database) -> None:
     """Raid mode: cards held back during a flood of requests and sent as one batched card per minute."""
@@ -270,7 +257,6 @@ def m013_create_raid_batches(db: Database) -> None:
 
 
 @migrations()
-@migrations()
 def m014_indexes_for_weekly_summary(db: Database) -> None:
     """The weekly summary and /stats count each week's decisions by outcome (and time them) and audit-log
     entries by kind: answered from these indexes without reading the tables (bench/summary.py measures it)."""
@@ -278,7 +264,6 @@ def m014_indexes_for_weekly_summary(db: Database) -> None:
     db["events"].create_index(["kind", "created_at"], if_not_exists=True)
 
 
-@migrations()
 @migrations()
 def m015_create_assessments(db: Database) -> None:
     """The assessor's reading of a request, stored once when the answers are in (re-made only when an answer
@@ -308,7 +293,6 @@ def m015_create_assessments(db: Database) -> None:
 
 
 @migrations()
-@migrations()
 def m016_add_card_redraw(db: Database) -> None:
     """A card whose redraw did not go through (Telegram refused or timed out) is redrawn by the minute sweep."""
     db["requests"].add_column("card_redraw", int, not_null_default=0)
@@ -316,13 +300,11 @@ def m016_add_card_redraw(db: Database) -> None:
 
 
 @migrations()
-@migrations()
 def m017_add_buttons_message(db: Database) -> None:
     """The requester's message that shows quick-reply buttons now, so a typed answer can take them away."""
     db["requests"].add_column("buttons_message_id", int)
 
 
-@migrations()
 @migrations()
 def m019_add_late_messages_and_chat_links(db: Database) -> None:
     """What a waiting requester wrote after the questionnaire ("any news?"), kept for the card (a few per request);
@@ -349,7 +331,6 @@ def m021_add_erased_at(db: Database) -> None:
     db["requests"].create_index(["erased_at", "decided_at"])
 
 
-@migrations()
 @migrations()
 def m024_add_ask_by(db: Database) -> None:
     """A join requester still owed the first question, and the moment Telegram stops letting the bot write to them:

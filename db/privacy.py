@@ -51,8 +51,8 @@ def list_request_ids_of(db: Database, user_id: int) -> list[int]:
 
 
 def erase_words(db: Database, request_ids: list[int], now: datetime) -> None:
-    """Drop every word of these requests (answers, notes, bio, follow-ups, the assessment's reasons and quotes,
-    audit-log details) and mark them erased; what the counts need stays."""
+    """Drop every word of these requests (answers, notes, bio, follow-ups, messages added later, the assessment's
+    reasons and quotes, audit-log details) and mark them erased; what the counts need stays."""
     if not request_ids:
         return
     ids = ",".join(str(int(i)) for i in request_ids)
@@ -69,6 +69,7 @@ def erase_words(db: Database, request_ids: list[int], now: datetime) -> None:
                    f" evidence = null where request_id in ({ids})")
         db.execute(f"update events set detail = null where request_id in ({ids})")
         db.execute(f"delete from owner_prompts where request_id in ({ids})")
+        db.execute(f"delete from late_messages where request_id in ({ids})")
 
 
 def withdraw_open(db: Database, request_ids: list[int], now: datetime, actor_id: int,

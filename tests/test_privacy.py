@@ -36,6 +36,7 @@ async def ada_asks_and_is_accepted(driver, stranger, owner):
     await driver.press(owner, OWNER, card["message_id"], driver.button(card, "v1:ask:"))
     await driver.send(owner, "Which PyCon 2025 talk?")
     await driver.send(stranger, "Lovelace here: the Analytical <engines> meetup")
+    await driver.send(stranger, "Lovelace again: any news?")  # added to her card while she waits
     card = driver.card()
     await driver.press(owner, OWNER, card["message_id"], driver.button(card, "v1:accept:"))
 
