@@ -92,6 +92,12 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
         self._in_flight = 0
         self._hang_generation = 0
 
+    @property
+    def polls_begun(self) -> int:
+        """How many getUpdates calls have reached the fake (answered or still waiting)."""
+        with self.lock:
+            return self._poll_generation
+
     # -- wire ---------------------------------------------------------------------------------
 
     def begin(self, path: str, content_type: str, body: bytes, query: str = "") -> Reply | _Pending:

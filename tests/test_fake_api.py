@@ -410,7 +410,10 @@ def test_server_close_ends_a_long_poll_at_once(api):
     result = {}
     poller = threading.Thread(target=lambda: result.update(r=httpx.post(url, data={"timeout": "30"}, timeout=40)))
     poller.start()
-    time.sleep(0.2)
+    deadline = time.monotonic() + 30
+    while api.polls_begun == 0 and time.monotonic() < deadline:  # closing before it connects would be refused
+        time.sleep(0.01)
+    assert api.polls_begun == 1
     started = time.monotonic()
     server.close()
     poller.join(10)
