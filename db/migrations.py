@@ -303,3 +303,24 @@ def m016_add_card_redraw(db: Database) -> None:
 def m017_add_buttons_message(db: Database) -> None:
     """The requester's message that shows quick-reply buttons now, so a typed answer can take them away."""
     db["requests"].add_column("buttons_message_id", int)
+
+
+@migrations()
+def m023_create_signals(db: Database) -> None:
+    """Signals beyond the answers: what the profile showed when a request came in (a missing value means unknown,
+    never suspicious), the Combot Anti-Spam verdict, and a day-long cache of CAS answers per person."""
+    db["people"].add_column("is_premium", int)
+    db["request_signals"].create(
+        {
+            "request_id": int,
+            "profile": str,  # gathered | raid (calls skipped) | null (not asked yet)
+            "has_photo": int,  # 1 / 0, null: unknown (the call failed or was skipped)
+            "bio": str,  # from getChat when Telegram gave one
+            "cas": str,  # listed | clear | failed | null (CAS_CHECK off)
+            "gathered_at": str,
+        },
+        pk="request_id",
+        foreign_keys=[("request_id", "requests", "id")],
+    )
+    db["cas_checks"].create({"user_id": int, "listed": int, "checked_at": str}, pk="user_id")
+    db["requests"].create_index(["user_id", "created_at"], if_not_exists=True)

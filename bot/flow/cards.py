@@ -12,6 +12,7 @@ from bot.core.vocabulary import is_open
 from bot.flow import raids
 from bot.flow.assessments import assessment_for
 from bot.flow.deps import Deps
+from bot.flow.signals import signals_for
 from bot.telegram.keyboards import decision_keyboard, pending_keyboard
 from bot.telegram.outbox import edit
 from db.answers import list_answers
@@ -53,6 +54,8 @@ def gather_card(deps: Deps, request: Mapping) -> CardFacts:
         history=[(h["id"], parse_stamp(h["created_at"]), h["status"])
                  for h in list_earlier_requests(deps.db, request["user_id"], request["id"])],
         assessment=assessment_for(deps, request, answers) if has_text else None,
+        signals=signals_for(deps, request),
+        now=deps.now(),
     )
 
 

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bot.cas import CasClient
 from bot.core.assess import Assessor
 from bot.flow.locks import KeyedLocks
 from bot.llm_assessor import LlmAssessor
@@ -28,6 +29,7 @@ class Deps:
     clock: Callable[[], datetime] = utc_now
     card_locks: KeyedLocks = field(default_factory=KeyedLocks)
     llm: LlmAssessor | None = None  # ASSESS_MODEL: a language model asked first, the local model as fallback
+    cas: CasClient | None = None  # CAS_CHECK: the Combot Anti-Spam list
 
     def now(self) -> datetime:
         """The current time (UTC)."""
