@@ -96,7 +96,8 @@ async def test_cas_is_not_asked_unless_turned_on(driver, fake_api, db, stranger,
     assert get_signals(db, 1)["cas"] is None
 
 
-async def test_auto_decline_cas_declines_listed_requesters_silently(make_app, cas_settings, db, fake_api, owner):
+async def test_auto_decline_cas_declines_listed_requesters_silently(make_app, cas_settings, db, fake_api, owner,
+                                                                     clock):
     settings = replace(cas_settings, auto_decline=frozenset({"cas"}))
     driver = await started(make_app, settings, db, fake_api, owner)
     fake_api.add_chat(GROUP, "Rust Embedded")
@@ -113,4 +114,7 @@ async def test_auto_decline_cas_declines_listed_requesters_silently(make_app, ca
 
     await driver.send(fake_api.user(SPAMMER + 1, "Bo"), "/start")
     assert "How did you find me?" in driver.last(SPAMMER + 1)["text"], "not listed: asked as usual"
+    clock.advance(hours=1)
+    await driver.send(owner, "/summary")
+    assert "Auto-declined (AUTO_DECLINE): 1" in driver.last(OWNER)["text"], "counted like pitch and creepy"
     await driver.app.shutdown()
