@@ -179,3 +179,14 @@ async def test_hostile_names_and_bios_stay_escaped_and_bounded_on_the_card(drive
     assert "&lt;script&gt;" in sent and "<script>" not in sent, "escaped on the wire"
     assert "x" * 400 not in card and len(card) <= 4096, "the bio is bounded"
     assert "\u202e" not in line, "the signal line quotes nothing they wrote"
+
+
+async def test_known_people_let_in_without_questions_are_not_looked_up(driver, fake_api, db, stranger, owner):
+    fake_api.add_chat(GROUP, "Rust Embedded")
+    await driver.send(stranger, "/start")
+    await driver.send(owner, f"/allow {stranger['id']}")
+    assert db["people"].get(stranger["id"])["standing"] == "allowed"
+    fake_api.reset_calls()
+    await driver.feed(fake_api.join_request(stranger, GROUP))
+    assert fake_api.calls_to("approveChatJoinRequest") == [{"chat_id": GROUP, "user_id": stranger["id"]}]
+    assert fake_api.calls_to("getUserProfilePhotos") == [] and fake_api.calls_to("getChat") == []
