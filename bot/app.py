@@ -12,6 +12,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
+from bot.cas import CasClient
 from bot.core.assess import Assessor
 from bot.flow.deps import Deps, utc_now
 from bot.handlers import business, dedupe, errors, join, people, privacy, requester, review, stale, summary
@@ -53,7 +54,7 @@ def build_deps(settings: Settings, db: Database, clock: Callable[[], datetime] =
     llm = (LlmAssessor(settings.assess_model, settings.assess_timeout.total_seconds(), assessor)
            if settings.assess_model else None)
     return Deps(settings=settings, db=db, prompts=PromptFiles(settings.prompts_dir), assessor=assessor, clock=clock,
-                llm=llm)
+                llm=llm, cas=CasClient(settings.cas_url) if settings.cas_check else None)
 
 
 def build_application(

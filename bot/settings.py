@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_CAS_URL = "https://api.cas.chat/check"
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{8,}$")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -45,6 +46,8 @@ class Settings:
     summary_time: time = time(9, 0)
     assess_model: str | None = None  # an `llm` model id; unset: the local model only
     assess_timeout: timedelta = timedelta(seconds=20)
+    cas_check: bool = False  # ask the Combot Anti-Spam list about each new join or direct requester
+    cas_url: str = DEFAULT_CAS_URL
 
     @property
     def owner_id(self) -> int:
@@ -176,6 +179,14 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
     if not base_url.startswith(("http://", "https://")):
         raise SettingsError(f"TELEGRAM_BASE_URL must start with http:// or https://, got {base_url!r}")
 
+    cas_url = env.get("CAS_URL", "").strip() or DEFAULT_CAS_URL
+    if not cas_url.startswith(("http://", "https://")):
+        raise SettingsError(f"CAS_URL must start with http:// or https://, got {cas_url!r}")
+    cas_check = _bool("CAS_CHECK", env.get("CAS_CHECK", ""))
+    auto_decline = _flags("AUTO_DECLINE", env.get("AUTO_DECLINE", ""), {"pitch", "creepy", "cas"})
+    if "cas" in auto_decline and not cas_check:
+        raise SettingsError("AUTO_DECLINE=cas needs CAS_CHECK=true (the list is only asked when CAS_CHECK is on)")
+
     return Settings(
         token=token,
         reviewers=reviewers,
@@ -188,7 +199,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         contact_line=env.get("CONTACT_LINE", "").strip(),
         join_answer_timeout=parse_duration("JOIN_ANSWER_TIMEOUT", env.get("JOIN_ANSWER_TIMEOUT", "") or "24h"),
         auto_approve_known=_bool("AUTO_APPROVE_KNOWN", env.get("AUTO_APPROVE_KNOWN", "true")),
-        auto_decline=_flags("AUTO_DECLINE", env.get("AUTO_DECLINE", ""), {"pitch", "creepy"}),
+        auto_decline=auto_decline,
         raid_threshold=_whole("RAID_THRESHOLD", env.get("RAID_THRESHOLD", "") or "30", minimum=1, unit="requests"),
         snooze_days=_whole("SNOOZE_DAYS", env.get("SNOOZE_DAYS", "") or "3", minimum=1),
         remind_after_days=_whole("REMIND_AFTER_DAYS", env.get("REMIND_AFTER_DAYS", "") or "3", minimum=1),
@@ -200,4 +211,6 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         summary_time=_clock_time("SUMMARY_TIME", env.get("SUMMARY_TIME", "") or "09:00"),
         assess_model=env.get("ASSESS_MODEL", "").strip() or None,
         assess_timeout=parse_duration("ASSESS_TIMEOUT", env.get("ASSESS_TIMEOUT", "") or "20s"),
+        cas_check=cas_check,
+        cas_url=cas_url,
     )

@@ -332,6 +332,27 @@ def m021_add_erased_at(db: Database) -> None:
 
 
 @migrations()
+def m023_create_signals(db: Database) -> None:
+    """Signals beyond the answers: what the profile showed when a request came in (a missing value means unknown,
+    never suspicious), the Combot Anti-Spam verdict, and a day-long cache of CAS answers per person."""
+    db["people"].add_column("is_premium", int)
+    db["request_signals"].create(
+        {
+            "request_id": int,
+            "profile": str,  # gathered | raid (calls skipped) | null (not asked yet)
+            "has_photo": int,  # 1 / 0, null: unknown (the call failed or was skipped)
+            "bio": str,  # from getChat when Telegram gave one
+            "cas": str,  # listed | clear | failed | null (CAS_CHECK off)
+            "gathered_at": str,
+        },
+        pk="request_id",
+        foreign_keys=[("request_id", "requests", "id")],
+    )
+    db["cas_checks"].create({"user_id": int, "listed": int, "checked_at": str}, pk="user_id")
+    db["requests"].create_index(["user_id", "created_at"], if_not_exists=True)
+
+
+@migrations()
 def m024_add_ask_by(db: Database) -> None:
     """A join requester still owed the first question, and the moment Telegram stops letting the bot write to them:
     a raid's queue lives in rows, so a restart asks whoever was still waiting."""

@@ -11,6 +11,8 @@ def upsert_person(db: Database, user: dict, now: datetime) -> dict:
     now_stamp = stamp(now)
     existing = get_person(db, user["user_id"])
     profile = {k: user.get(k) for k in ("first_name", "last_name", "username", "language_code")}
+    if "is_premium" in user:  # only an update's User says it; other sources leave it as it was
+        profile["is_premium"] = None if user["is_premium"] is None else int(bool(user["is_premium"]))
     if existing is None:
         db.insert("people",
             {"user_id": user["user_id"], **profile, "standing": "unknown",

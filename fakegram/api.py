@@ -47,7 +47,8 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
     METHODS = ("getMe", "getUpdates", "deleteWebhook", "setMyCommands", "getMyCommands", "deleteMyCommands",
                "sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage", "answerCallbackQuery",
                "sendChatAction", "approveChatJoinRequest", "declineChatJoinRequest", "createChatInviteLink",
-               "getChat", "getChatMember", "getChatAdministrators", "getBusinessConnection", "leaveChat")
+               "getChat", "getChatMember", "getChatAdministrators", "getBusinessConnection", "leaveChat",
+               "getUserProfilePhotos")
     METHODS += ("sendDocument",)
 
     def __init__(self, token: str = "123456:TEST-TOKEN", bot_id: int | None = None,
@@ -70,6 +71,7 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
         self.allowed_updates_seen: list[list[str]] = []
         self.too_many_requests = 0
         self.users: dict[int, dict] = {}
+        self.profiles: dict[int, dict] = {}  # user id → {"photos": count, "bio": text}: kept out of User JSON
         self.chats: dict[int, dict] = {}
         self.started: set[int] = set()
         self.blocked: set[int] = set()

@@ -17,8 +17,10 @@ class UpdateBuilders:
     """Test-facing builders that change the fake's world and queue the update; mixed into FakeBotAPI."""
 
     def user(self, user_id: int, first_name: str, last_name: str | None = None, username: str | None = None,
-             language_code: str | None = "en", is_premium: bool | None = None) -> dict:
-        """Create (or update) a Telegram user and return its User dict."""
+             language_code: str | None = "en", is_premium: bool | None = None, photos: int = 1,
+             bio: str | None = None) -> dict:
+        """Create (or update) a Telegram user and return its User dict. `photos` (how many profile photos; most
+        people have one) and `bio` are what getUserProfilePhotos and getChat answer about them."""
         user = {"id": user_id, "is_bot": False, "first_name": first_name}
         for key, value in (("last_name", last_name), ("username", username), ("language_code", language_code),
                            ("is_premium", is_premium)):
@@ -26,6 +28,7 @@ class UpdateBuilders:
                 user[key] = value
         with self.lock:
             self.users[user_id] = user
+            self.profiles[user_id] = {"photos": photos, "bio": bio}
         return copy.deepcopy(user)
 
     def raw_update(self, fields: dict) -> dict:

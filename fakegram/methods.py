@@ -309,8 +309,23 @@ class BotMethods:
         if chat_id in self.chats:
             return {**self._chat_json(self.chats[chat_id]), **full}
         if chat_id in self.users:
-            return {**self._private_chat(self.users[chat_id]), **full}
+            bio = self.profiles.get(chat_id, {}).get("bio")
+            return {**self._private_chat(self.users[chat_id]), **full, **({"bio": bio} if bio else {})}
         raise bad("chat not found")
+
+    def _api_get_user_profile_photos(self, params: dict) -> dict:
+        user_id = params.get("user_id")
+        if user_id not in self.users:
+            raise bad("user not found")
+        total = self.profiles.get(user_id, {}).get("photos", 1)
+        offset, limit = int(params.get("offset") or 0), int(params.get("limit") or 100)
+        if not 1 <= limit <= 100:
+            raise bad("limit must be between 1 and 100")
+        photos = []
+        for n in range(offset, min(total, offset + limit)):
+            ids = {"file_id": f"fake-photo-{user_id}-{n}", "file_unique_id": f"fake-photo-u-{user_id}-{n}"}
+            photos.append([{**ids, "width": w, "height": w, "file_size": w * 40} for w in (160, 320, 640)])
+        return {"total_count": total, "photos": photos}
 
     def _api_get_chat_member(self, params: dict) -> dict:
         chat = self._group(params)

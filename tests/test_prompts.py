@@ -22,6 +22,7 @@ CARD = {
     "history": [{"id": 3, "created_at": "2026-10-01 10:00", "status": "declined"}], "outcome": "Accepted",
     "outcome_icon": "✅", "decided_by": USER_TEXT, "decided_at": "2026-11-23 10:00",
     "added_later": [{"at": "2026-11-24 10:00", "text": USER_TEXT}],
+    "signals": ["no photo", "account probably < 1 month", USER_TEXT],
 }
 SAMPLES = {
     "requester/greeting.html.j2": [PERSON, {**PERSON, "kind": "join", "chat_title": USER_TEXT}],
@@ -54,7 +55,7 @@ SAMPLES = {
         "tags": ["template_note", "weak_tie"], "evidence": [{"tag": "template note", "phrase": USER_TEXT}],
         "mismatch": USER_TEXT, "assessor": "model 1a2b3c"}},
         {**CARD, "suggestion": None, "outcome": None, "answers": [], "no_answer": True, "bio": USER_TEXT,
-         "target_chat": USER_TEXT, "chat_problem": "not an admin"}],
+         "target_chat": USER_TEXT, "chat_problem": "not an admin", "signals": []}],
     "owner/business_status.html.j2": [{"enabled": e, "can_reply": c} for e in (True, False) for c in (True, False)],
     "business/requester/greeting.html.j2": [PERSON, {**PERSON, "owner_name": ""}],
     "business/requester/ask_how.html.j2": [PERSON, {**PERSON, "owner_name": "", "choices": []}],

@@ -110,3 +110,16 @@ def test_a_token_that_is_not_one_says_what_a_token_looks_like(token):
         load_settings({**GOOD, "TELEGRAM_BOT_TOKEN": token}, dotenv=None)
     message = str(refused.value)
     assert "digits), a colon, then 35 or so letters" in message and token not in message, "never echo a secret"
+
+
+def test_cas_settings():
+    assert (load_settings(GOOD, dotenv=None).cas_check, load_settings(GOOD, dotenv=None).cas_url) == (
+        False, "https://api.cas.chat/check")
+    settings = load_settings({**GOOD, "CAS_CHECK": "true", "CAS_URL": "http://127.0.0.1:9/check",
+                              "AUTO_DECLINE": "pitch,cas"}, dotenv=None)
+    assert settings.cas_check and settings.cas_url == "http://127.0.0.1:9/check"
+    assert settings.auto_decline == {"pitch", "cas"}
+    for env, variable in (({"CAS_URL": "ftp://x"}, "CAS_URL"), ({"CAS_CHECK": "maybe"}, "CAS_CHECK"),
+                          ({"AUTO_DECLINE": "cas"}, "CAS_CHECK")):
+        with pytest.raises(SettingsError, match=variable):
+            load_settings({**GOOD, **env}, dotenv=None)

@@ -9,6 +9,7 @@ from datetime import datetime, tzinfo
 
 from bot.core.assess import Assessment
 from bot.core.questionnaire import MORE_SUFFIX, Question
+from bot.core.signals import Signals, signal_words
 from bot.core.text import (
     BIO_CHARS,
     FULL_NAME_CHARS,
@@ -50,6 +51,8 @@ class CardFacts:
     history: list[tuple[int, datetime, str]] = field(default_factory=list)  # earlier requests: id, when, status
     assessment: Assessment | None = None
     late: list[tuple[datetime, str]] = field(default_factory=list)  # messages added later: when, text
+    signals: Signals | None = None
+    now: datetime | None = None  # for the account-age estimate
 
 
 def theirs(text: str | None, limit: int) -> str | None:
@@ -105,7 +108,9 @@ def card_values(facts: CardFacts, labels: Mapping, tz: tzinfo, limit: int | None
         "kind_label": labels["kind"].get(request["kind"], request["kind"]),
         "target_chat": theirs(chat["title"], TITLE_CHARS) if chat else (request.get("target_chat_id") or None),
         "chat_problem": chat_problem(chat) if not decided else None,
-        "bio": theirs(request.get("bio"), BIO_CHARS),
+        "bio": theirs(request.get("bio") or (facts.signals.bio if facts.signals else None), BIO_CHARS),
+        # Plain words of ours only (never a quote of what they wrote), so the line needs no isolating.
+        "signals": signal_words(facts.signals, facts.now) if facts.signals and facts.now else [],
         "no_answer": bool(request.get("timed_out_at")),
         "taken_over": bool(request.get("taken_over_at")),
         # A send was attempted but never recorded: the process died mid-send, a copy may already be there.

@@ -8,7 +8,9 @@ from collections.abc import Mapping
 
 from bot.core.assess import Assessment, Evidence, Request
 from bot.core.questionnaire import HOW_FOUND, MORE_SUFFIX, REASON, question_for
+from bot.core.signals import with_signals
 from bot.flow.deps import Deps
+from bot.flow.signals import signals_for
 from db.answers import list_answers
 from db.assessments import get_assessment, set_assessment
 from db.followups import list_followups
@@ -47,6 +49,11 @@ def _stored(row: Mapping) -> Assessment:
                       confidence=row["confidence"] or 0.0, assessor=row["assessor"])
 
 
+def adjusted(deps: Deps, request: Mapping, a: Assessment) -> Assessment:
+    """The text model's reading adjusted by the signals beyond the answers (bot/core/signals.py)."""
+    return with_signals(a, signals_for(deps, request), deps.now())
+
+
 def store(deps: Deps, request_id: int, a: Assessment) -> None:
     """Keep an assessment for a request."""
     set_assessment(deps.db, request_id, {
@@ -58,7 +65,7 @@ def store(deps: Deps, request_id: int, a: Assessment) -> None:
 
 def assess_now(deps: Deps, request: Mapping, answers: Mapping | None = None) -> Assessment:
     """Read a request with the local model and store the result."""
-    assessment = deps.assessor.assess(assessor_request(deps, request, answers))
+    assessment = adjusted(deps, request, deps.assessor.assess(assessor_request(deps, request, answers)))
     store(deps, request["id"], assessment)
     return assessment
 
@@ -78,12 +85,13 @@ async def ensure_assessed(deps: Deps, request: Mapping) -> Assessment:
     if deps.llm is None:
         return assess_now(deps, request)
     deps.db.commit()  # a model may take seconds: nothing stays uncommitted (or locked) while it thinks
-    assessment = await deps.llm.assess(assessor_request(deps, request))
+    assessment = adjusted(deps, request, await deps.llm.assess(assessor_request(deps, request)))
     store(deps, request["id"], assessment)
     return assessment
 
 
-def auto_decline_flags(deps: Deps, assessment: Assessment) -> list[str]:
-    """The AUTO_DECLINE flags this assessment raises (empty: the owner decides)."""
-    raised = {"pitch": assessment.pitch, "creepy": assessment.creepy}
+def auto_decline_flags(deps: Deps, assessment: Assessment, request: Mapping) -> list[str]:
+    """The AUTO_DECLINE flags this assessment and the request's CAS verdict raise (empty: the owner decides)."""
+    raised = {"pitch": assessment.pitch, "creepy": assessment.creepy,
+              "cas": signals_for(deps, request).cas == "listed"}
     return sorted(flag for flag in deps.settings.auto_decline if raised.get(flag))

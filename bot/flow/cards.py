@@ -12,6 +12,7 @@ from bot.core.vocabulary import Status, is_open, outcome_word
 from bot.flow import raids
 from bot.flow.assessments import assessment_for
 from bot.flow.deps import Deps
+from bot.flow.signals import signals_for
 from bot.telegram.keyboards import decision_keyboard, pending_keyboard, unsnooze_keyboard
 from bot.telegram.outbox import edit, notify_reviewers
 from db.answers import list_answers
@@ -57,6 +58,8 @@ def gather_card(deps: Deps, request: Mapping) -> CardFacts:
                  for h in list_earlier_requests(deps.db, request["user_id"], request["id"])],
         assessment=assessment_for(deps, request, answers) if has_text else None,
         late=[(parse_stamp(m["created_at"]), m["text"]) for m in list_late_messages(deps.db, request["id"])],
+        signals=signals_for(deps, request),
+        now=deps.now(),
     )
 
 

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bot.cas import CasClient
 from bot.core.assess import Assessor
 from bot.flow.first_questions import FirstQuestions
 from bot.flow.locks import KeyedLocks
@@ -30,6 +31,7 @@ class Deps:
     card_locks: KeyedLocks = field(default_factory=KeyedLocks)
     first_questions: FirstQuestions = field(default_factory=FirstQuestions)
     llm: LlmAssessor | None = None  # ASSESS_MODEL: a language model asked first, the local model as fallback
+    cas: CasClient | None = None  # CAS_CHECK: the Combot Anti-Spam list
 
     def now(self) -> datetime:
         """The current time (UTC)."""

@@ -16,6 +16,7 @@ from bot.flow.decisions import decide
 from bot.flow.deps import Deps
 from bot.flow.followups import follow_up_once, store_followup_answer
 from bot.flow.requester import message_requester, render_for
+from bot.flow.signals import check_cas, gather_profile
 from bot.telegram.keyboards import choices_keyboard
 from bot.telegram.outbox import drop_keyboard, edit
 from db.answers import find_answer_by_message, list_answers, replace_answer_text, set_answer
@@ -88,9 +89,11 @@ async def _replace(bot: Bot, chat_id: int, message_id: int, text: str, markup) -
 
 async def open_request(deps: Deps, bot: Bot, *, kind: str, user_id: int, reply_chat_id: int,
                        source: str | None = None, note: str | None = None, note_message_id: int | None = None,
-                       cannot_ask: str | None = None, write_by: datetime | None = None, **fields) -> dict:
+                       cannot_ask: str | None = None, write_by: datetime | None = None, screen: bool = True,
+                       **fields) -> dict:
     """Create a request, log it, greet the requester and ask the first question (or, if we may not write to
-    them, show the owner the card at once with the reason)."""
+    them, show the owner the card at once with the reason). `screen`: look the requester up (CAS before the
+    first question, with AUTO_DECLINE=cas declining a listed one silently; the profile after it)."""
     now = deps.now()
     if write_by is not None and not cannot_ask:
         fields["ask_by"] = stamp(write_by)
@@ -99,12 +102,21 @@ async def open_request(deps: Deps, bot: Bot, *, kind: str, user_id: int, reply_c
                                 unreachable=cannot_ask, **fields)
     insert_event(deps.db, "opened", now, request_id=request_id, user_id=user_id, detail=kind)
     request = get_request(deps.db, request_id)
+    if screen and await check_cas(deps, request) == "listed" and "cas" in deps.settings.auto_decline:
+        await decide(deps, bot, request_id, Decision.DECLINE, auto_decline_actor(["cas"]), silent=True, card=False)
+        insert_event(deps.db, "auto_declined", deps.now(), request_id=request_id, user_id=user_id, detail="cas")
+        return get_request(deps.db, request_id)
     if cannot_ask:
+        if screen:
+            await gather_profile(deps, bot, request)
         await finish(deps, bot, request, thank=False)
     elif write_by is not None:
         await deps.first_questions.ask_in_turn(request_id, partial(ask_owed, deps, bot))
     else:
         await ask(deps, bot, request, greeting=True)
+        if screen:
+            # After the first question: the requester reads it while Telegram answers.
+            await gather_profile(deps, bot, request)
     return get_request(deps.db, request_id)
 
 
@@ -115,6 +127,8 @@ async def ask_owed(deps: Deps, bot: Bot, request_id: int) -> None:
         return
     await ask(deps, bot, request, greeting=True, write_by=parse_stamp(request["ask_by"]))
     set_ask_by(deps.db, request_id, None)
+    # After the first question: the requester reads it while Telegram answers (skipped in a raid).
+    await gather_profile(deps, bot, get_request(deps.db, request_id))
     # Background askers run outside any update's unit of work: nothing else would commit this.
     deps.db.commit()
 
@@ -186,7 +200,8 @@ async def finish(deps: Deps, bot: Bot, request: Mapping, *, thank: bool = True) 
     (or, with AUTO_DECLINE, decline a pitch or tracking silently)."""
     if mark_answered(deps.db, request["id"], deps.now()):
         insert_event(deps.db, "answered", deps.now(), request_id=request["id"], user_id=request["user_id"])
-        flags = auto_decline_flags(deps, await ensure_assessed(deps, get_request(deps.db, request["id"])))
+        current = get_request(deps.db, request["id"])
+        flags = auto_decline_flags(deps, await ensure_assessed(deps, current), current)
         if flags:
             await decide(deps, bot, request["id"], Decision.DECLINE, auto_decline_actor(flags), silent=True,
                          card=False)
@@ -202,5 +217,6 @@ async def approve_known(deps: Deps, bot: Bot, person: Mapping, chat_id: int, rep
                         source: str | None) -> None:
     """Let a known (accepted) person into a chat without questions, and tell the owner in one line."""
     request = await open_request(deps, bot, kind=Kind.JOIN, user_id=person["user_id"], reply_chat_id=reply_chat_id,
-                                 target_chat_id=chat_id, source=source, cannot_ask="known person: not asked")
+                                 target_chat_id=chat_id, source=source, cannot_ask="known person: not asked",
+                                 screen=False)
     await decide(deps, bot, request["id"], Decision.ACCEPT, KNOWN_PERSON)

@@ -83,14 +83,17 @@ class World:
             return {"ok": True, **result}
 
     def new_stranger(self, body: dict) -> dict:
-        """A new person who has never talked to the bot."""
+        """A new person who has never talked to the bot (with a profile photo unless photo is false)."""
         first = _text(body.get("first_name"), "first name", 64)
         last = _text(body.get("last_name"), "last name", 64, required=False)
         username = _text(body.get("username"), "username", 32, required=False).lstrip("@")
         if username and not USERNAME_RE.fullmatch(username):
             raise ActionError("a username is 5-32 letters, digits or _, starting with a letter")
+        bio = _text(body.get("bio"), "bio", 140, required=False)
         user_id = FIRST_STRANGER_ID + len(self.strangers)
-        self.api.user(user_id, first, last or None, username=username or None)
+        # Profile photo, Premium and bio: what the card's line of signals is read from.
+        self.api.user(user_id, first, last or None, username=username or None, photos=int(body.get("photo", True) is
+                      not False), is_premium=bool(body.get("premium")) or None, bio=bio or None)
         self.strangers.append(user_id)
         return {"stranger": user_id}
 

@@ -10,7 +10,8 @@ from bot.core.untrusted import valid_text
 def person_from_user(user: User) -> dict:
     """A plain person dict (as stored in `people`) from a Telegram user."""
     return {"user_id": user.id, "first_name": valid_text(user.first_name), "last_name": valid_text(user.last_name),
-            "username": valid_text(user.username), "language_code": valid_text(user.language_code)}
+            "username": valid_text(user.username), "language_code": valid_text(user.language_code),
+            "is_premium": bool(user.is_premium)}  # Telegram leaves it out for everyone but Premium users
 
 
 def connection_values(connection: BusinessConnection) -> dict:

@@ -351,6 +351,8 @@
 
   onSubmit("new-stranger-form", async (form) => {
     const fields = Object.fromEntries(new FormData(form));
+    fields.photo = form.elements.photo.checked;
+    fields.premium = form.elements.premium.checked;
     const result = await act("new-stranger", fields);
     if (result.ok) {
       form.reset();
