@@ -70,6 +70,7 @@ def erase_words(db: Database, request_ids: list[int], now: datetime) -> None:
         db.execute(f"update events set detail = null where request_id in ({ids})")
         db.execute(f"delete from owner_prompts where request_id in ({ids})")
         db.execute(f"delete from late_messages where request_id in ({ids})")
+        db.execute(f"delete from request_signals where request_id in ({ids})")  # the bio and profile seen
 
 
 def withdraw_open(db: Database, request_ids: list[int], now: datetime, actor_id: int,
@@ -95,7 +96,8 @@ def erase_person(db: Database, user_id: int, now: datetime) -> None:
         db.execute("update requests set user_id = ? where user_id = ?", [ERASED_PERSON, user_id])
         db.execute("update events set user_id = null, detail = null where user_id = ?", [user_id])
         db.execute("update people set first_name = null, last_name = null, username = null, language_code = null,"
-                   " first_seen_at = null, updated_at = ? where user_id = ?", [stamp(now), user_id])
+                   " is_premium = null, first_seen_at = null, updated_at = ? where user_id = ?", [stamp(now), user_id])
+        db.execute("delete from cas_checks where user_id = ?", [user_id])
         db.execute("delete from people where user_id = ? and standing = 'unknown'", [user_id])
 
 

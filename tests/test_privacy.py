@@ -136,8 +136,9 @@ async def test_export_cells_a_spreadsheet_would_run_are_defused(driver, fake_api
 
 
 async def test_forget_asks_first_then_erases_every_word_and_keeps_the_counts(driver, fake_api, db, stranger, owner):
-    fake_api.user(5001, "Ada", "Lovelace", username="ada")
+    fake_api.user(5001, "Ada", "Lovelace", username="ada", is_premium=True, bio="Analytical <engines> fan")
     await ada_asks_and_is_accepted(driver, stranger, owner)
+    assert db["request_signals"].get(1)["bio"] == "Analytical <engines> fan", "her bio, as Telegram showed it"
     await driver.send(stranger, "Analytical <engines> are my thing")  # a message after the decision
     bob = await bob_is_pending(driver, fake_api)
     before = counts(driver, db)
