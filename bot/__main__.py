@@ -24,7 +24,7 @@ def usage() -> str:
 
 
 def run_bot() -> int:
-    """Read settings, build the application and poll Telegram until stopped."""
+    """Read settings, build the application and poll Telegram (or serve a webhook) until stopped."""
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -46,7 +46,32 @@ def run_bot() -> int:
     asyncio.set_event_loop(loop)
     # Our signal handlers replace PTB's: they cut Bot API calls short first, so the bot stops within seconds.
     stop_on_signals(loop, stopping)
-    app.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None)
+    if not settings.webhook_url:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None)
+        return 0
+    return run_webhook(app, settings)
+
+
+def run_webhook(app, settings) -> int:
+    """Set the webhook and serve it on PORT until stopped (WEBHOOK_URL set); 2 when PORT cannot be listened on."""
+    import errno
+    import logging
+
+    from bot.jobs import deps_of
+    from bot.webhook import webhook_options
+
+    deps = deps_of(app)
+    options = webhook_options(settings, deps.db, deps.now())
+    logging.getLogger("doorman").info("receiving updates at %s (listening on %s:%s)", settings.webhook_url,
+                                      options["listen"], options["port"])
+    try:
+        app.run_webhook(**options, stop_signals=None)
+    except OSError as exc:
+        if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        print(f"doorman: PORT {settings.port} on WEBHOOK_LISTEN {settings.webhook_listen}: {exc.strerror}"
+              " (another process uses it, or it needs privileges: pick another PORT)", file=sys.stderr)
+        return 2
     return 0
 
 
