@@ -30,6 +30,10 @@ def run_bot() -> int:
     except SettingsError as exc:
         print(f"doorman: {exc}", file=sys.stderr)
         return 2
+    if settings.webhook_url and not webhooks_installed():
+        print("doorman: WEBHOOK_URL is set, but the webhook server is not installed:"
+              " pip install -e '.[webhooks]' (or unset WEBHOOK_URL to poll)", file=sys.stderr)
+        return 2
     configure_logging(settings.token)
     from bot.app import ALLOWED_UPDATES, build_application
     from bot.telegram.stopping import Stopping, stop_on_signals
@@ -49,30 +53,18 @@ def run_bot() -> int:
     if not settings.webhook_url:
         app.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None)
         return 0
-    return run_webhook(app, settings)
+    from bot.webhook import serve_webhook
+
+    return serve_webhook(app, settings, loop)
 
 
-def run_webhook(app, settings) -> int:
-    """Set the webhook and serve it on PORT until stopped (WEBHOOK_URL set); 2 when PORT cannot be listened on."""
-    import errno
-    import logging
-
-    from bot.jobs import deps_of
-    from bot.webhook import webhook_options
-
-    deps = deps_of(app)
-    options = webhook_options(settings, deps.db, deps.now())
-    logging.getLogger("doorman").info("receiving updates at %s (listening on %s:%s)", settings.webhook_url,
-                                      options["listen"], options["port"])
+def webhooks_installed() -> bool:
+    """True when PTB's webhook server (the [webhooks] extra: tornado) can be imported."""
     try:
-        app.run_webhook(**options, stop_signals=None)
-    except OSError as exc:
-        if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
-            raise
-        print(f"doorman: PORT {settings.port} on WEBHOOK_LISTEN {settings.webhook_listen}: {exc.strerror}"
-              " (another process uses it, or it needs privileges: pick another PORT)", file=sys.stderr)
-        return 2
-    return 0
+        import tornado  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:

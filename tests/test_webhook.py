@@ -4,12 +4,13 @@ within 10 s, as in polling mode."""
 
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 
 import pytest
-from helpers.process import stop_bot, wait_for
+from helpers.process import start_bot, stop_bot, wait_for
 from helpers.webhook import WEBHOOK_PATH, WEBHOOK_URL, post_update, start_webhook_bot
 from helpers.world import BASE_URL, OWNER, TOKEN
 from telegram import Bot
@@ -200,3 +201,59 @@ def test_sigterm_in_webhook_mode_while_a_send_hangs_stops_within_ten_seconds(fak
 
 def test_webhook_path_constant_matches_the_url():
     assert WEBHOOK_URL.endswith(WEBHOOK_PATH)
+
+
+def test_python_m_bot_in_webhook_mode_without_the_extra_says_what_to_install(tmp_path):
+    shadow = tmp_path / "shadow" / "tornado"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('tornado is not installed')\n")
+    env = {"PATH": "/usr/bin:/bin", **GOOD, "WEBHOOK_URL": "https://bot.example.com/doorman",
+           "PYTHONPATH": str(tmp_path / "shadow"), "DATABASE_PATH": str(tmp_path / "d.db"),
+           "TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot"}
+    result = subprocess.run([sys.executable, "-m", "bot"], env=env, cwd=tmp_path, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "WEBHOOK_URL" in lines[0] and "pip install -e '.[webhooks]'" in lines[0], result.stderr
+    assert not (tmp_path / "d.db").exists(), "stopped before anything was started"
+
+
+def test_python_m_bot_on_a_port_in_use_exits_2_naming_port(fake_api, tmp_path):
+    server = fake_api.serve()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        bot = start_bot(server.base_url, tmp_path / "doorman.db", tmp_path, WEBHOOK_URL=WEBHOOK_URL,
+                        PORT=str(taken.getsockname()[1]), WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_SECRET="s")
+        try:
+            output, _ = bot.communicate(timeout=60)
+        finally:
+            if bot.returncode is None:
+                stop_bot(bot)
+            server.close()
+    assert bot.returncode == 2, output
+    last = output.strip().splitlines()[-1]
+    assert last.startswith("doorman: PORT") and "in use" in last and "Traceback" not in output, output
+
+
+def test_switching_back_to_polling_deletes_the_webhook(fake_api, tmp_path):
+    server = fake_api.serve()
+    owner = fake_api.user(OWNER, "Olga")
+    db_path = tmp_path / "doorman.db"
+    try:
+        bot, _ = start_webhook_bot(server.base_url, db_path, tmp_path)
+        try:
+            wait_for(lambda: fake_api.calls_to("setWebhook"), "the bot to set its webhook")
+        finally:
+            stop_bot(bot)
+        assert fake_api.webhook is not None, "a stopped webhook bot leaves its webhook set"
+        fake_api.private_message(owner, "/start")  # Telegram holds it meanwhile
+        bot = start_bot(server.base_url, db_path, tmp_path)
+        try:
+            wait_for(lambda: fake_api.sent_to(OWNER), "the polling bot to answer what came meanwhile")
+        finally:
+            output = stop_bot(bot)
+    finally:
+        server.close()
+    assert fake_api.webhook is None and fake_api.calls_to("deleteWebhook"), output
+    assert "Traceback" not in output, output
