@@ -140,14 +140,16 @@ def _webhook_url(raw: str, token: str) -> str | None:
     url = raw.strip()
     if not url:
         return None
-    if token in url:
+    if token.partition(":")[2] in url:
         raise SettingsError("WEBHOOK_URL must not contain the bot token (a URL ends up in logs and proxies);"
                             " a generated secret protects the webhook instead")
     parts = urlsplit(url)
     try:
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
+        port = parts.port
     except ValueError:
-        raise SettingsError(f"WEBHOOK_URL has a port that is not a number from 1 to 65535, got {url!r}") from None
+        port = 0
+    if port == 0:
+        raise SettingsError(f"WEBHOOK_URL has a port that is not a number from 1 to 65535, got {url!r}")
     local = parts.hostname in _LOCAL_HOSTS
     if parts.scheme != "https" and not (parts.scheme == "http" and local):
         raise SettingsError(f"WEBHOOK_URL must start with https:// (Telegram calls webhooks over HTTPS only;"
