@@ -26,11 +26,15 @@ def usage() -> str:
 
 
 def run_bot() -> int:
-    """Read settings, build the application and poll Telegram until stopped."""
+    """Read settings, build the application and poll Telegram (or serve a webhook) until stopped."""
     try:
         settings = load_settings()
     except SettingsError as exc:
         print(f"doorman: {exc}", file=sys.stderr)
+        return 2
+    if settings.webhook_url and not webhooks_installed():
+        print("doorman: WEBHOOK_URL is set, but the webhook server is not installed:"
+              " pip install -e '.[webhooks]' (or unset WEBHOOK_URL to poll)", file=sys.stderr)
         return 2
     configure_logging(settings.token)
     from bot.app import ALLOWED_UPDATES, build_application
@@ -48,8 +52,21 @@ def run_bot() -> int:
     asyncio.set_event_loop(loop)
     # Our signal handlers replace PTB's: they cut Bot API calls short first, so the bot stops within seconds.
     stop_on_signals(loop, stopping)
-    app.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None)
-    return 0
+    if not settings.webhook_url:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None)
+        return 0
+    from bot.webhook import serve_webhook
+
+    return serve_webhook(app, settings, loop)
+
+
+def webhooks_installed() -> bool:
+    """True when PTB's webhook server (the [webhooks] extra: tornado) can be imported."""
+    try:
+        import tornado  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,11 +1,13 @@
 """Settings from the environment (and an optional .env file), validated once at start-up."""
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
@@ -13,6 +15,10 @@ DEFAULT_CAS_URL = "https://api.cas.chat/check"
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{8,}$")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as a webhook's secret_token
+_URL_PATH_RE = re.compile(r"^[A-Za-z0-9/._~-]*$")
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+DEFAULT_PORT = 8080
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -48,6 +54,10 @@ class Settings:
     assess_timeout: timedelta = timedelta(seconds=20)
     cas_check: bool = False  # ask the Combot Anti-Spam list about each new join or direct requester
     cas_url: str = DEFAULT_CAS_URL
+    webhook_url: str | None = None  # unset: long polling
+    port: int = DEFAULT_PORT  # where the webhook server listens (behind the host's HTTPS)
+    webhook_listen: str = "0.0.0.0"
+    webhook_secret: str | None = field(default=None, repr=False)  # unset: generated once, kept in the database
 
     @property
     def owner_id(self) -> int:
@@ -128,6 +138,60 @@ def _clock_time(name: str, raw: str) -> time:
     if not match:
         raise SettingsError(f"{name} must be a time of day as HH:MM (24-hour), got {raw!r}")
     return time(int(match.group(1)), int(match.group(2)))
+
+
+def _webhook_url(raw: str, token: str) -> str | None:
+    url = raw.strip()
+    if not url:
+        return None
+    if token.partition(":")[2] in url:
+        raise SettingsError("WEBHOOK_URL must not contain the bot token (a URL ends up in logs and proxies);"
+                            " a generated secret protects the webhook instead")
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise SettingsError(f"WEBHOOK_URL has a port that is not a number from 1 to 65535, got {url!r}")
+    local = parts.hostname in _LOCAL_HOSTS
+    if parts.scheme != "https" and not (parts.scheme == "http" and local):
+        raise SettingsError(f"WEBHOOK_URL must start with https:// (Telegram calls webhooks over HTTPS only;"
+                            f" http:// only for a Bot API server of your own on localhost), got {url!r}")
+    if not parts.hostname or parts.query or parts.fragment or "@" in parts.netloc:
+        raise SettingsError(f"WEBHOOK_URL must be https://host[:port][/path], without ?query, #fragment or"
+                            f" user@, got {url!r}")
+    if not _URL_PATH_RE.match(parts.path):
+        raise SettingsError(f"WEBHOOK_URL's path may hold only letters, digits and / . _ ~ -, got {url!r}")
+    return url
+
+
+def _port(raw: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 65535:
+        raise SettingsError(f"PORT must be a port number from 1 to 65535, got {raw!r}")
+    return value
+
+
+def _listen(raw: str) -> str:
+    value = raw.strip()
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        if value != "localhost":
+            raise SettingsError(f"WEBHOOK_LISTEN must be an IP address (0.0.0.0, 127.0.0.1), got {raw!r}") from None
+    return value
+
+
+def _secret(raw: str) -> str | None:
+    value = raw.strip()
+    if value and not _SECRET_RE.match(value):
+        # Never echo it: it is a secret.
+        raise SettingsError("WEBHOOK_SECRET must be 1 to 256 of A-Z a-z 0-9 _ - (what Telegram accepts)")
+    return value or None
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -213,4 +277,8 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         assess_timeout=parse_duration("ASSESS_TIMEOUT", env.get("ASSESS_TIMEOUT", "") or "20s"),
         cas_check=cas_check,
         cas_url=cas_url,
+        webhook_url=_webhook_url(env.get("WEBHOOK_URL", ""), token),
+        port=_port(env.get("PORT", "") or str(DEFAULT_PORT)),
+        webhook_listen=_listen(env.get("WEBHOOK_LISTEN", "") or "0.0.0.0"),
+        webhook_secret=_secret(env.get("WEBHOOK_SECRET", "")),
     )

@@ -2,7 +2,9 @@
 
 Method handlers live in methods.py, update builders in builders.py, faults and rate limits in faults.py.
 What it does not emulate: files beyond sendDocument (whose uploads are kept in `files`), Markdown parse modes (text is
-kept as sent), message entities in bot messages, webhooks, inline mode, payments, forum topics.
+kept as sent), message entities in bot messages, inline mode, payments, forum topics. A webhook is kept
+(setWebhook, getWebhookInfo, deleteWebhook; getUpdates is refused while one is set) but never called: a test posts
+updates to the bot's webhook server itself.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ class _Pending:
 class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
     """The fake Bot API: one state object shared by the in-process transport and the HTTP server."""
 
-    METHODS = ("getMe", "getUpdates", "deleteWebhook", "setMyCommands", "getMyCommands", "deleteMyCommands",
+    METHODS = ("getMe", "getUpdates", "deleteWebhook", "setWebhook", "getWebhookInfo", "setMyCommands",
+               "getMyCommands", "deleteMyCommands",
                "sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage", "answerCallbackQuery",
                "sendChatAction", "approveChatJoinRequest", "declineChatJoinRequest", "createChatInviteLink",
                "getChat", "getChatMember", "getChatAdministrators", "getBusinessConnection", "leaveChat",
@@ -83,6 +86,7 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
         self.commands: dict[str, list] = {}
         self.files: dict[str, dict] = {}  # file_id -> {"file_name", "content"} of documents the bot sent
         self.updates: list[dict] = []
+        self.webhook: dict | None = None  # setWebhook's params while a webhook is set
         self._biz_incoming: dict[tuple[str, int], float] = {}
         self._next_id: dict[Any, int] = {}
         self._allowed: list[str] = []

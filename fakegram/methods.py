@@ -6,6 +6,7 @@ import copy
 import json
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from fakegram.errors import ApiError, bad, forbidden, public
 from fakegram.html_check import HtmlError, parse_html
@@ -16,6 +17,7 @@ NOT_MODIFIED = ("message is not modified: specified new message content and repl
 NOT_BY_DEFAULT = {"chat_member", "message_reaction", "message_reaction_count"}
 JOIN_WINDOW = 300
 BUSINESS_WINDOW = 24 * 3600
+WEBHOOK_PORTS = (80, 88, 443, 8443)
 
 
 def _update_kind(update: dict) -> str:
@@ -154,6 +156,9 @@ class BotMethods:
         return [u for u in self.updates if _update_kind(u) not in NOT_BY_DEFAULT]
 
     def _api_get_updates(self, params: dict) -> list[dict]:
+        if self.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active;"
+                                " use deleteWebhook to delete the webhook first")
         if "allowed_updates" in params:
             self._allowed = list(params["allowed_updates"] or [])
             self.allowed_updates_seen.append(list(self._allowed))
@@ -163,7 +168,36 @@ class BotMethods:
     def _api_delete_webhook(self, params: dict) -> bool:
         if params.get("drop_pending_updates"):
             self.updates.clear()
+        self.webhook = None
         return True
+
+    def _api_set_webhook(self, params: dict) -> bool:
+        url = str(params.get("url") or "")
+        if not url:  # Telegram: an empty URL removes the webhook
+            return self._api_delete_webhook(params)
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise bad("bad webhook: An HTTPS URL must be provided for webhook")
+        if (parts.port or 443) not in WEBHOOK_PORTS:
+            raise bad("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise bad("secret token contains unallowed characters")
+        if "allowed_updates" in params:
+            self._allowed = list(params["allowed_updates"] or [])
+            self.allowed_updates_seen.append(list(self._allowed))
+        if params.get("drop_pending_updates"):
+            self.updates.clear()
+        self.webhook = copy.deepcopy(params)
+        return True
+
+    def _api_get_webhook_info(self, params: dict) -> dict:
+        info = {"url": "", "has_custom_certificate": False, "pending_update_count": len(self.updates)}
+        if self.webhook is not None:  # never the secret: Telegram does not tell it back
+            info.update(url=self.webhook["url"], max_connections=self.webhook.get("max_connections") or 40)
+            if self._allowed:
+                info["allowed_updates"] = list(self._allowed)
+        return info
 
     def _commands_key(self, params: dict) -> str:
         return json.dumps([params.get("scope") or {"type": "default"}, params.get("language_code") or ""])
