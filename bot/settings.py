@@ -44,6 +44,7 @@ class Settings:
     summary_time: time = time(9, 0)
     assess_model: str | None = None  # an `llm` model id; unset: the local model only
     assess_timeout: timedelta = timedelta(seconds=20)
+    undo_window: timedelta = timedelta(seconds=30)  # a reviewer's decision waits this long for Undo; 0: at once
 
     @property
     def owner_id(self) -> int:
@@ -85,6 +86,13 @@ def parse_duration(name: str, raw: str) -> timedelta:
     if not match or float(match.group(1)) <= 0:
         raise SettingsError(f"{name} must be a duration like 90m, 24h or 2d, got {raw!r}")
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2) or "s"])
+
+
+def _window(name: str, raw: str) -> timedelta:
+    """A duration that may also be 0 (or 'off'): the feature is off."""
+    if raw.strip().lower() in ("0", "off"):
+        return timedelta(0)
+    return parse_duration(name, raw)
 
 
 def _flags(name: str, raw: str, allowed: set[str]) -> frozenset[str]:
@@ -198,4 +206,5 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         summary_time=_clock_time("SUMMARY_TIME", env.get("SUMMARY_TIME", "") or "09:00"),
         assess_model=env.get("ASSESS_MODEL", "").strip() or None,
         assess_timeout=parse_duration("ASSESS_TIMEOUT", env.get("ASSESS_TIMEOUT", "") or "20s"),
+        undo_window=_window("UNDO_WINDOW", env.get("UNDO_WINDOW", "") or "30s"),
     )

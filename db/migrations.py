@@ -303,3 +303,12 @@ def m016_add_card_redraw(db: Database) -> None:
 def m017_add_buttons_message(db: Database) -> None:
     """The requester's message that shows quick-reply buttons now, so a typed answer can take them away."""
     db["requests"].add_column("buttons_message_id", int)
+
+
+@migrations()
+def m018_add_undo_window(db: Database) -> None:
+    """A reviewer's decision waits until `carry_out_at` (the undo window) before anyone is told; `ignored`: declined
+    by Ignore, without a word to the requester."""
+    db["requests"].add_column("carry_out_at", str)
+    db["requests"].add_column("ignored", int, not_null_default=0)
+    db["requests"].create_index(["carry_out_at"])

@@ -20,7 +20,7 @@ CARD = {
     "answers": [{"question": "How they found you", "text": USER_TEXT, "edited": True}], "time_taken": "3 min",
     "created_at": "2026-11-23 09:00", "unreachable": "bot was blocked by the user", "decision_note": "note",
     "history": [{"id": 3, "created_at": "2026-10-01 10:00", "status": "declined"}], "outcome": "Accepted",
-    "outcome_icon": "✅", "decided_by": USER_TEXT, "decided_at": "2026-11-23 10:00",
+    "outcome_icon": "✅", "decided_by": USER_TEXT, "decided_at": "2026-11-23 10:00", "undo_seconds": None,
 }
 SAMPLES = {
     "requester/greeting.html.j2": [PERSON, {**PERSON, "kind": "join", "chat_title": USER_TEXT}],
@@ -37,7 +37,10 @@ SAMPLES = {
     "owner/not_reviewer.html.j2": {},
     "owner/not_reviewer_alert.txt.j2": {},
     "owner/already_decided_alert.txt.j2": {"status": "Accepted"},
-    "owner/decided_alert.txt.j2": {"status": "Accepted"},
+    "owner/decided_alert.txt.j2": [{"status": "Accepted"}, {"status": "Ignored", "undo_seconds": 30}],
+    "owner/undo_alert.txt.j2": [{"undone": True, "id": 7, "status": ""},
+                                {"undone": False, "id": 7, "status": "Approved"},
+                                {"undone": False, "id": 7, "status": ""}],
     "owner/pending.html.j2": {"total": 12, "requests": [
         {"id": 1, "name": USER_TEXT, "username": "u", "kind": "direct", "source": "x", "age": "3 d",
          "why": USER_TEXT}]},
@@ -46,7 +49,8 @@ SAMPLES = {
         "tags": ["template_note", "weak_tie"], "evidence": [{"tag": "template note", "phrase": USER_TEXT}],
         "mismatch": USER_TEXT, "assessor": "model 1a2b3c"}},
         {**CARD, "suggestion": None, "outcome": None, "answers": [], "no_answer": True, "bio": USER_TEXT,
-         "target_chat": USER_TEXT, "chat_problem": "not an admin"}],
+         "target_chat": USER_TEXT, "chat_problem": "not an admin"},
+        {**CARD, "suggestion": None, "outcome": "Ignored", "outcome_icon": "🔕", "undo_seconds": 30}],
     "owner/business_status.html.j2": [{"enabled": e, "can_reply": c} for e in (True, False) for c in (True, False)],
     "business/requester/greeting.html.j2": [PERSON, {**PERSON, "owner_name": ""}],
     "business/requester/ask_how.html.j2": [PERSON, {**PERSON, "owner_name": "", "choices": []}],

@@ -12,7 +12,7 @@ from bot.core.vocabulary import is_open
 from bot.flow import raids
 from bot.flow.assessments import assessment_for
 from bot.flow.deps import Deps
-from bot.telegram.keyboards import decision_keyboard, pending_keyboard
+from bot.telegram.keyboards import decision_keyboard, pending_keyboard, undo_keyboard
 from bot.telegram.outbox import edit
 from db.answers import list_answers
 from db.chats import get_chat
@@ -35,7 +35,7 @@ from db.time import parse_stamp
 
 log = logging.getLogger(__name__)
 
-TIMES = ("created_at", "answered_at", "decided_at", "snoozed_until")
+TIMES = ("created_at", "answered_at", "decided_at", "snoozed_until", "carry_out_at")
 
 
 def gather_card(deps: Deps, request: Mapping) -> CardFacts:
@@ -79,8 +79,10 @@ async def _deliver_card(deps: Deps, bot: Bot, request_id: int, force: bool) -> N
             return
     text = render_card(deps, request)
     can_ask = not (request["unreachable"] or request["taken_over_at"] or get_open_followup(deps.db, request_id))
-    markup = (decision_keyboard(request_id, request["kind"], deps.prompts.labels, can_ask=can_ask)
-              if is_open(request["status"]) else None)
+    if is_open(request["status"]):
+        markup = decision_keyboard(request_id, request["kind"], deps.prompts.labels, can_ask=can_ask)
+    else:
+        markup = undo_keyboard(request_id, deps.prompts.labels) if request["carry_out_at"] else None
     if request["card_message_id"]:
         # Marked first: if Telegram refuses or times out, the minute sweep redraws the card.
         set_card_redraw(deps.db, request_id, True)

@@ -28,6 +28,8 @@ class Deps:
     clock: Callable[[], datetime] = utc_now
     card_locks: KeyedLocks = field(default_factory=KeyedLocks)
     llm: LlmAssessor | None = None  # ASSESS_MODEL: a language model asked first, the local model as fallback
+    # Arms a one-off check at a held decision's deadline (bot/jobs.py); without it the minute sweep catches it.
+    arm_carry_out: Callable[[int, datetime], None] = lambda request_id, when: None
 
     def now(self) -> datetime:
         """The current time (UTC)."""
