@@ -33,7 +33,7 @@ SAMPLES = {
     "requester/already_pending.html.j2": PERSON,
     "requester/accepted.html.j2": PERSON,
     "requester/declined.html.j2": PERSON,
-    "owner/help.html.j2": {"review_chat": True},
+    "owner/help.html.j2": [{"review_chat": True, "undo_seconds": 30}, {"review_chat": False, "undo_seconds": 0}],
     "owner/not_reviewer.html.j2": {},
     "owner/not_reviewer_alert.txt.j2": {},
     "owner/already_decided_alert.txt.j2": {"status": "Accepted"},

@@ -110,3 +110,14 @@ def test_a_token_that_is_not_one_says_what_a_token_looks_like(token):
         load_settings({**GOOD, "TELEGRAM_BOT_TOKEN": token}, dotenv=None)
     message = str(refused.value)
     assert "digits), a colon, then 35 or so letters" in message and token not in message, "never echo a secret"
+
+
+@pytest.mark.parametrize("raw, seconds", [(None, 30), ("45s", 45), ("2m", 120), ("0", 0), ("off", 0)])
+def test_undo_window(raw, seconds):
+    env = GOOD if raw is None else {**GOOD, "UNDO_WINDOW": raw}
+    assert load_settings(env, dotenv=None).undo_window.total_seconds() == seconds
+
+
+def test_a_bad_undo_window_names_the_variable():
+    with pytest.raises(SettingsError, match="UNDO_WINDOW"):
+        load_settings({**GOOD, "UNDO_WINDOW": "soon"}, dotenv=None)
