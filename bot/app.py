@@ -1,6 +1,7 @@
 """Build the Application: settings → dependencies → PTB builder (defaults, retries, rate limits, concurrency)
 → features registered in order."""
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
@@ -17,7 +18,7 @@ from bot.core.assess import Assessor
 from bot.flow.deps import Deps, utc_now
 from bot.handlers import business, dedupe, errors, join, people, privacy, requester, review, stale, summary
 from bot.handlers.context import DoormanContext
-from bot.jobs import DEPS_KEY, finish_catching_up, start_catching_up
+from bot.jobs import DEPS_KEY, arm_carry_out, finish_catching_up, start_catching_up
 from bot.llm_assessor import LlmAssessor
 from bot.prompt_files import PromptFiles, read_assessor
 from bot.settings import Settings
@@ -103,6 +104,7 @@ def build_application(
     )
     processor.rerun = app.process_update
     app.bot_data[DEPS_KEY] = deps
+    deps.arm_carry_out = functools.partial(arm_carry_out, app)
     # Order matters: the duplicate-update guard wraps everything; reviewer commands and buttons come before the
     # requester door, whose message handler accepts any private message; a press no button handler accepts is
     # answered as out of date; errors are logged last.

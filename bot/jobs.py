@@ -3,14 +3,18 @@
 import asyncio
 import contextlib
 import logging
+from datetime import datetime
 
 from telegram.ext import Application, ContextTypes
 
 from bot.flow.access import publish_commands
+from bot.flow.decisions import carry_out_due
 from bot.flow.deps import Deps
 from bot.flow.intake import resume_first_questions
 from bot.flow.summaries import catch_up_summary
 from bot.flow.upkeep import run_upkeep
+from db.requests import list_held_decisions
+from db.time import parse_stamp
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +72,10 @@ async def finish_catching_up(app: Application) -> None:
 
 
 def arm_jobs(app: Application) -> None:
-    """Check every minute what is due; the jobs hold no state, the rows do."""
+    """Check every minute what is due, and arm each decision still inside its undo window for its deadline; the
+    jobs hold no state, the rows do."""
+    for request in list_held_decisions(deps_of(app).db):
+        arm_carry_out(app, request["id"], parse_stamp(request["carry_out_at"]))
     if app.job_queue is not None:
         app.job_queue.run_repeating(sweep, interval=SWEEP_INTERVAL_SECONDS, first=SWEEP_INTERVAL_SECONDS,
                                     name="sweep-deadlines")
@@ -76,8 +83,26 @@ def arm_jobs(app: Application) -> None:
                                     first=SWEEP_INTERVAL_SECONDS, name="weekly-summary")
 
 
+def arm_carry_out(app: Application, request_id: int, when: datetime) -> None:
+    """Carry out a held decision at its deadline (the minute sweep catches it if this job is lost)."""
+    if app.job_queue is None:
+        return
+    delay = max((when - deps_of(app).now()).total_seconds(), 0.0)
+    app.job_queue.run_once(carry_out_held, delay, data=request_id, name=f"carry-out-{request_id}")
+
+
+async def carry_out_held(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """At a held decision's deadline: carry it out unless it was undone (the row says, compare-and-set)."""
+    deps = deps_of(context.application)
+    try:
+        await carry_out_due(deps, context.bot, context.job.data)
+    finally:
+        deps.db.commit()
+
+
 async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every minute: deadlines, snoozes, reminders, expiry, raid batches, unsent cards."""
+    """Every minute: deadlines, decisions past their undo window, snoozes, reminders, expiry, raid batches, unsent
+    cards."""
     deps = deps_of(context.application)
     try:
         await run_upkeep(deps, context.bot)

@@ -58,6 +58,7 @@ class Settings:
     port: int = DEFAULT_PORT  # where the webhook server listens (behind the host's HTTPS)
     webhook_listen: str = "0.0.0.0"
     webhook_secret: str | None = field(default=None, repr=False)  # unset: generated once, kept in the database
+    undo_window: timedelta = timedelta(seconds=30)  # a reviewer's decision waits this long for Undo; 0: at once
 
     @property
     def owner_id(self) -> int:
@@ -99,6 +100,13 @@ def parse_duration(name: str, raw: str) -> timedelta:
     if not match or float(match.group(1)) <= 0:
         raise SettingsError(f"{name} must be a duration like 90m, 24h or 2d, got {raw!r}")
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2) or "s"])
+
+
+def _window(name: str, raw: str) -> timedelta:
+    """A duration that may also be 0 (or 'off'): the feature is off."""
+    if raw.strip().lower() in ("0", "off"):
+        return timedelta(0)
+    return parse_duration(name, raw)
 
 
 def _flags(name: str, raw: str, allowed: set[str]) -> frozenset[str]:
@@ -281,4 +289,5 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         port=_port(env.get("PORT", "") or str(DEFAULT_PORT)),
         webhook_listen=_listen(env.get("WEBHOOK_LISTEN", "") or "0.0.0.0"),
         webhook_secret=_secret(env.get("WEBHOOK_SECRET", "")),
+        undo_window=_window("UNDO_WINDOW", env.get("UNDO_WINDOW", "") or "30s"),
     )

@@ -10,7 +10,8 @@ from db.time import stamp
 def list_reviewed_requests(db: Database) -> list[dict]:
     """Requests a reviewer (not the bot) accepted, declined or blocked, oldest first."""
     return list(db.query(
-        "select * from requests where status in (?, ?, ?) and coalesce(decided_by, 0) != 0 order by id",
+        "select * from requests where status in (?, ?, ?) and coalesce(decided_by, 0) != 0"
+        " and carry_out_at is null order by id",  # a decision that may still be undone is no example yet
         [Status.ACCEPTED, Status.DECLINED, Status.BLOCKED]))
 
 
@@ -21,7 +22,7 @@ def count_matching_suggestions(db: Database, start: datetime, end: datetime) -> 
         "select coalesce(sum((a.action = 'accept' and r.status = ?) or (a.action = 'decline' and r.status in (?, ?))),"
         " 0), count(*) from requests r join assessments a on a.request_id = r.id"
         " where r.decided_at >= ? and r.decided_at < ? and coalesce(r.decided_by, 0) != 0"
-        " and r.status in (?, ?, ?) and a.action in ('accept', 'decline')",
+        " and r.status in (?, ?, ?) and r.carry_out_at is null and a.action in ('accept', 'decline')",
         [Status.ACCEPTED, Status.DECLINED, Status.BLOCKED, stamp(start), stamp(end),
          Status.ACCEPTED, Status.DECLINED, Status.BLOCKED]).fetchone()
     return row[0], row[1]

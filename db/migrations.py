@@ -306,6 +306,15 @@ def m017_add_buttons_message(db: Database) -> None:
 
 
 @migrations()
+def m018_add_undo_window(db: Database) -> None:
+    """A reviewer's decision waits until `carry_out_at` (the undo window) before anyone is told; `ignored`: declined
+    by Ignore, without a word to the requester."""
+    db["requests"].add_column("carry_out_at", str)
+    db["requests"].add_column("ignored", int, not_null_default=0)
+    db["requests"].create_index(["carry_out_at"])
+
+
+@migrations()
 def m019_add_late_messages_and_chat_links(db: Database) -> None:
     """What a waiting requester wrote after the questionnaire ("any news?"), kept for the card (a few per request);
     when they were last told it was added; and a chat's public username and the bot's own invite link, so that an

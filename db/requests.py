@@ -67,15 +67,45 @@ def mark_answered(db: Database, request_id: int, now: datetime) -> bool:
 
 
 def claim_decision(
-    db: Database, request_id: int, status: str, *, actor_id: int, actor_name: str, now: datetime
+    db: Database, request_id: int, status: str, *, actor_id: int, actor_name: str, now: datetime,
+    carry_out_at: datetime | None = None, ignored: bool = False,
 ) -> bool:
-    """Atomically decide an open request (compare-and-set); False if someone else decided it first."""
+    """Atomically decide an open request (compare-and-set); False if someone else decided it first.
+    carry_out_at: the decision may be undone until then and is carried out only at that moment."""
     cursor = db.execute(
-        "update requests set status = ?, decided_at = ?, decided_by = ?, decided_by_name = ?"
-        " where id = ? and status in " + OPEN,
-        [status, stamp(now), actor_id, actor_name, request_id],
+        "update requests set status = ?, decided_at = ?, decided_by = ?, decided_by_name = ?, carry_out_at = ?,"
+        " ignored = ? where id = ? and status in " + OPEN,
+        [status, stamp(now), actor_id, actor_name, stamp(carry_out_at) if carry_out_at else None, int(ignored),
+         request_id],
     )
     return cursor.rowcount == 1
+
+
+def claim_carry_out(db: Database, request_id: int, now: datetime) -> bool:
+    """Take a decision whose undo window has closed for carrying out (compare-and-set): True exactly once."""
+    cursor = db.execute(
+        "update requests set carry_out_at = null where id = ? and carry_out_at is not null and carry_out_at <= ?",
+        [request_id, stamp(now)],
+    )
+    return cursor.rowcount == 1
+
+
+def undo_decision(db: Database, request_id: int, now: datetime) -> bool:
+    """Put a decision still inside its undo window back to pending (compare-and-set); False when it is too late."""
+    cursor = db.execute(
+        "update requests set status = 'pending', decided_at = null, decided_by = null, decided_by_name = null,"
+        " carry_out_at = null, ignored = 0 where id = ? and carry_out_at is not null and carry_out_at > ?",
+        [request_id, stamp(now)],
+    )
+    return cursor.rowcount == 1
+
+
+def list_held_decisions(db: Database, due_by: datetime | None = None) -> list[dict]:
+    """Decisions waiting out their undo window (only those due by `due_by`, if given), soonest first."""
+    if due_by is None:
+        return list(db.query("select * from requests where carry_out_at is not null order by carry_out_at, id"))
+    return list(db.query("select * from requests where carry_out_at is not null and carry_out_at <= ?"
+                         " order by carry_out_at, id", [stamp(due_by)]))
 
 
 def set_card(db: Database, request_id: int, chat_id: int, message_id: int, now: datetime) -> None:

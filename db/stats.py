@@ -18,6 +18,7 @@ KINDS = tuple(Kind)
 # One row per window. "never answered": received in the window and either timed out, or still being asked more
 # than a day after arriving (as of the window's end). "still open": open at the window's end, judged by the
 # decision time for requests decided since. The median is taken over reviewer decisions made in the window.
+# A decision still inside its undo window (carry_out_at set) counts as open: it may yet be undone.
 _SERIES_SQL = f"""
 with weeks(i, start, finish) as (
   select cast(key as integer), json_extract(value, '$[0]'), json_extract(value, '$[1]') from json_each(:weeks)
@@ -35,15 +36,16 @@ decided as (
   select w.i, count(r.id) as decided,
     {", ".join(f"coalesce(sum(r.status = '{o}'), 0) as {o}" for o in OUTCOMES)}
   from weeks w left join requests r
-    on r.decided_at >= w.start and r.decided_at < w.finish and r.status in {DECIDED}
+    on r.decided_at >= w.start and r.decided_at < w.finish and r.status in {DECIDED} and r.carry_out_at is null
   group by w.i
 ),
 still_open as (
   -- two index range counts (open now; decided since the window's end), not an OR over every older request
   select w.i,
     (select count(*) from requests r where r.status in {OPEN} and r.created_at < w.finish)
+    + (select count(*) from requests r where r.carry_out_at is not null and r.created_at < w.finish)
     + (select count(*) from requests r where r.decided_at >= w.finish and r.created_at < w.finish
-       and r.status not in {OPEN}) as still_open
+       and r.status not in {OPEN} and r.carry_out_at is null) as still_open
   from weeks w
 ),
 ranked as (
@@ -52,6 +54,7 @@ ranked as (
     count(*) over (partition by w.i) as total
   from weeks w join requests r
     on r.decided_at >= w.start and r.decided_at < w.finish and r.status in {REVIEWED_SQL}
+    and r.carry_out_at is null
 ),
 median as (
   select i, avg(seconds) as median_seconds from ranked where n in ((total + 1) / 2, (total + 2) / 2) group by i

@@ -1,6 +1,6 @@
 """Fixtures: a real SQLite file per test, the fake Bot API, an injected clock, and the real Application."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -39,8 +39,9 @@ def fake_api():
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
+    # Decisions are carried out at once here; tests/test_undo.py turns the 30-second undo window on.
     return Settings(token=TOKEN, reviewers=(OWNER, REVIEWER), database_path=tmp_path / "t.db", base_url=BASE_URL,
-                    contact_line="Write to me at @owner")
+                    contact_line="Write to me at @owner", undo_window=timedelta(0))
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+from helpers.process import wait_for
 from helpers.sandbox import Sandbox, button
 
 from bot.sandbox.world import BUSINESS_ID, TOKEN, World
@@ -13,7 +14,7 @@ from fakegram import FakeBotAPI
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
-    running = Sandbox(tmp_path_factory.mktemp("sandbox"))
+    running = Sandbox(tmp_path_factory.mktemp("sandbox"), UNDO_WINDOW="1s")  # decisions carried out after 1 s
     yield running
     log = running.stop()
     assert "Traceback" not in log, log
@@ -67,8 +68,9 @@ def test_a_join_request_to_the_demo_channel_is_screened_and_approved(sandbox):
     card = sandbox.wait_chat("owner", lambda m: "I write about sensors" in m["text"] and m["buttons"], "the card")
     sandbox.act("press", who="owner", message_id=card["message_id"], data=button(card, "v1:accept:"))
     sandbox.wait_chat("owner", lambda m: m["key"] == card["key"] and m["edited"], "the card edited")
-    channel = sandbox.state(stranger)["channel"]
-    assert channel["member"] and channel["request"] == "approved"
+    channel = wait_for(lambda: (c := sandbox.state(stranger)["channel"])["request"] == "approved" and c,
+                       "the approval when the undo window closes", 20)
+    assert channel["member"]
 
 
 def test_a_message_to_the_owners_account_reaches_the_bot_as_a_business_message(sandbox):

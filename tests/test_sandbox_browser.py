@@ -34,7 +34,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
-    running = Sandbox(tmp_path_factory.mktemp("sandbox-browser"))
+    running = Sandbox(tmp_path_factory.mktemp("sandbox-browser"), UNDO_WINDOW="0")  # decisions at once
     yield running
     log = running.stop()
     assert "Traceback" not in log, log

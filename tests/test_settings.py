@@ -123,3 +123,14 @@ def test_cas_settings():
                           ({"AUTO_DECLINE": "cas"}, "CAS_CHECK")):
         with pytest.raises(SettingsError, match=variable):
             load_settings({**GOOD, **env}, dotenv=None)
+
+
+@pytest.mark.parametrize("raw, seconds", [(None, 30), ("45s", 45), ("2m", 120), ("0", 0), ("off", 0)])
+def test_undo_window(raw, seconds):
+    env = GOOD if raw is None else {**GOOD, "UNDO_WINDOW": raw}
+    assert load_settings(env, dotenv=None).undo_window.total_seconds() == seconds
+
+
+def test_a_bad_undo_window_names_the_variable():
+    with pytest.raises(SettingsError, match="UNDO_WINDOW"):
+        load_settings({**GOOD, "UNDO_WINDOW": "soon"}, dotenv=None)

@@ -4,8 +4,9 @@ import re
 from dataclasses import dataclass
 
 VERSION = "v1"
-ACTIONS = ("accept", "decline", "block", "pick", "ask", "later", "people", "open", "declineall", "unsnooze", "forget")
-DECISION_ACTIONS = ("accept", "decline", "block")
+ACTIONS = ("accept", "decline", "block", "pick", "ask", "later", "people", "open", "declineall", "unsnooze", "forget",
+           "ignore", "undo")
+DECISION_ACTIONS = ("accept", "decline", "block", "ignore")
 MAX_BYTES = 64
 MAX_ID = 2**63 - 1  # SQLite's INTEGER is a signed 64-bit number
 # ASCII digits only: str.isdigit() and \d also accept '１', '٣' or '¹', which are not ids we ever encode.

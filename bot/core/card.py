@@ -45,7 +45,7 @@ class CardFacts:
     person: Mapping
     questions: tuple[Question, ...]
     answers: Mapping[str, Mapping]
-    times: Mapping[str, datetime | None]  # created_at, answered_at, decided_at, snoozed_until
+    times: Mapping[str, datetime | None]  # created_at, answered_at, decided_at, snoozed_until, carry_out_at
     chat: Mapping | None = None
     followups: list[Mapping] = field(default_factory=list)
     history: list[tuple[int, datetime, str]] = field(default_factory=list)  # earlier requests: id, when, status
@@ -103,6 +103,10 @@ def card_values(facts: CardFacts, labels: Mapping, tz: tzinfo, limit: int | None
     status = request["status"]
     decided = not is_open(status)
     note_cap = min(limit or 1000, 1000)
+    word = outcome_word(status, request["kind"], bool(request.get("ignored")))
+    carry_out, decided_at = times.get("carry_out_at"), times.get("decided_at")
+    # Held for Undo: the card says for how long (the whole window; a card is redrawn when it closes).
+    undo_seconds = round((carry_out - decided_at).total_seconds()) if carry_out and decided_at else None
     return {
         "id": request["id"],
         "kind_label": labels["kind"].get(request["kind"], request["kind"]),
@@ -133,8 +137,9 @@ def card_values(facts: CardFacts, labels: Mapping, tz: tzinfo, limit: int | None
         "unreachable": request.get("unreachable"),
         "decision_note": request.get("decision_note"),
         "history": [{"id": i, "created_at": local_time(when, tz), "status": s} for i, when, s in facts.history],
-        "outcome": labels["outcome"].get(outcome_word(status, request["kind"])) if decided else None,
-        "outcome_icon": labels["outcome_icon"].get(outcome_word(status, request["kind"]), "") if decided else "",
+        "outcome": labels["outcome"].get(word) if decided else None,
+        "outcome_icon": labels["outcome_icon"].get(word, "") if decided else "",
+        "undo_seconds": undo_seconds,
         "decided_by": theirs(request.get("decided_by_name"), FULL_NAME_CHARS) or "",
         "decided_at": local_time(times.get("decided_at"), tz),
     }

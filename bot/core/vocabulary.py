@@ -49,6 +49,7 @@ class Decision(StrEnum):
     ACCEPT = "accept"
     DECLINE = "decline"
     BLOCK = "block"
+    IGNORE = "ignore"  # decline without a word to the requester, whatever DECLINE_SILENT says
     EXPIRE = "expire"
 
     @property
@@ -58,8 +59,8 @@ class Decision(StrEnum):
 
 
 _DECISION_STATUS = {Decision.ACCEPT: Status.ACCEPTED, Decision.DECLINE: Status.DECLINED,
-                    Decision.BLOCK: Status.BLOCKED, Decision.EXPIRE: Status.EXPIRED}
-REVIEWER_DECISIONS: tuple[Decision, ...] = (Decision.ACCEPT, Decision.DECLINE, Decision.BLOCK)
+                    Decision.BLOCK: Status.BLOCKED, Decision.IGNORE: Status.DECLINED, Decision.EXPIRE: Status.EXPIRED}
+REVIEWER_DECISIONS: tuple[Decision, ...] = (Decision.ACCEPT, Decision.DECLINE, Decision.BLOCK, Decision.IGNORE)
 
 
 class Standing(StrEnum):
@@ -104,7 +105,9 @@ def auto_decline_actor(flags: list[str]) -> Actor:
     return bot_actor(f"auto-decline: {', '.join(flags)}")
 
 
-def outcome_word(status: str, kind: str) -> str:
+def outcome_word(status: str, kind: str, ignored: bool = False) -> str:
     """Which word (a key of labels.toml's [outcome]) names a decided status: a join request is approved, not
-    accepted."""
+    accepted; a decline by Ignore is "ignored"."""
+    if ignored and status == Status.DECLINED:
+        return "ignored"
     return "approved" if status == Status.ACCEPTED and kind == Kind.JOIN else status

@@ -26,7 +26,8 @@ def refuse_press(deps: Deps, user_id: int, data: str | None) -> str:
 
 def help_text(deps: Deps) -> str:
     """What the bot does and the reviewers' commands."""
-    return deps.prompts.render("owner/help.html.j2", review_chat=deps.settings.review_chat_id is not None)
+    return deps.prompts.render("owner/help.html.j2", review_chat=deps.settings.review_chat_id is not None,
+                               undo_seconds=round(deps.settings.undo_window.total_seconds()))
 
 
 def stale_press_alert(deps: Deps, user_id: int) -> str:

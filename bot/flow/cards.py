@@ -13,7 +13,7 @@ from bot.flow import raids
 from bot.flow.assessments import assessment_for
 from bot.flow.deps import Deps
 from bot.flow.signals import signals_for
-from bot.telegram.keyboards import decision_keyboard, pending_keyboard, unsnooze_keyboard
+from bot.telegram.keyboards import decision_keyboard, pending_keyboard, undo_keyboard, unsnooze_keyboard
 from bot.telegram.outbox import edit, notify_reviewers
 from db.answers import list_answers
 from db.chats import get_chat
@@ -39,7 +39,7 @@ from db.time import parse_stamp
 
 log = logging.getLogger(__name__)
 
-TIMES = ("created_at", "answered_at", "decided_at", "snoozed_until")
+TIMES = ("created_at", "answered_at", "decided_at", "snoozed_until", "carry_out_at")
 
 
 def gather_card(deps: Deps, request: Mapping) -> CardFacts:
@@ -107,8 +107,10 @@ async def _deliver_card(deps: Deps, bot: Bot, request_id: int, force: bool) -> N
     else:
         text = render_card(deps, request)
         can_ask = not (request["unreachable"] or request["taken_over_at"] or get_open_followup(deps.db, request_id))
-        markup = (decision_keyboard(request_id, request["kind"], deps.prompts.labels, can_ask=can_ask)
-                  if is_open(request["status"]) else None)
+        if is_open(request["status"]):
+            markup = decision_keyboard(request_id, request["kind"], deps.prompts.labels, can_ask=can_ask)
+        else:
+            markup = undo_keyboard(request_id, deps.prompts.labels) if request["carry_out_at"] else None
     if request["card_message_id"]:
         # Marked first: if Telegram refuses or times out, the minute sweep redraws the card.
         set_card_redraw(deps.db, request_id, True)

@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 
 from telegram import Bot
 from telegram.error import BadRequest, TelegramError
@@ -12,28 +13,79 @@ from bot.flow.deps import Deps
 from bot.flow.requester import decision_template, message_requester, render_for
 from db.events import insert_event
 from db.people import set_standing
-from db.requests import claim_decision, get_request, reopen_request, set_decision_note, set_status
+from db.requests import (
+    claim_carry_out,
+    claim_decision,
+    get_request,
+    list_held_decisions,
+    reopen_request,
+    set_decision_note,
+    set_status,
+    undo_decision,
+)
 
 log = logging.getLogger(__name__)
 
 
 async def decide(deps: Deps, bot: Bot, request_id: int, decision: Decision | str, actor: Actor, *,
-                 silent: bool = False, card: bool = True) -> str | None:
+                 silent: bool = False, card: bool = True, undoable: bool = False) -> str | None:
     """Claim and carry out a decision; return the resulting status, or None if it was already decided.
-    silent: the requester is not told; card=False: no card is drawn (auto-decline)."""
-    status = Decision(decision).status
+    silent: the requester is not told; card=False: no card is drawn (auto-decline); undoable: a reviewer's press,
+    held for UNDO_WINDOW (the card offers Undo) and carried out only when that closes."""
+    decision = Decision(decision)
+    status = decision.status
     now = deps.now()
-    if not claim_decision(deps.db, request_id, status, actor_id=actor.user_id, actor_name=actor.name, now=now):
+    window = deps.settings.undo_window if undoable else timedelta(0)
+    carry_out_at = now + window if window > timedelta(0) else None
+    if not claim_decision(deps.db, request_id, status, actor_id=actor.user_id, actor_name=actor.name, now=now,
+                          carry_out_at=carry_out_at, ignored=decision == Decision.IGNORE):
         return None
+    if carry_out_at is not None:
+        deps.arm_carry_out(request_id, carry_out_at)
+        await deliver_card(deps, bot, request_id)
+        return status
+    await _conclude(deps, bot, request_id, silent=silent, card=card)
+    return get_request(deps.db, request_id)["status"]
+
+
+async def _conclude(deps: Deps, bot: Bot, request_id: int, *, silent: bool = False, card: bool = True) -> None:
+    """Record, remember and carry out a claimed decision that can no longer be undone, then redraw its card."""
     request = get_request(deps.db, request_id)
-    insert_event(deps.db, status, now, request_id=request_id, user_id=request["user_id"], actor_id=actor.user_id)
+    status = request["status"]
+    insert_event(deps.db, status, deps.now(), request_id=request_id, user_id=request["user_id"],
+                 actor_id=request["decided_by"])
     standing = standing_after(status)
     if standing:
-        set_standing(deps.db, request["user_id"], standing, now)
-    await carry_out(deps, bot, request, status, silent=silent)
+        set_standing(deps.db, request["user_id"], standing, deps.now())
+    await carry_out(deps, bot, request, status, silent=silent or bool(request["ignored"]))
     if card or request["card_message_id"]:
         await deliver_card(deps, bot, request_id)
-    return get_request(deps.db, request_id)["status"]
+
+
+async def carry_out_due(deps: Deps, bot: Bot, request_id: int | None = None) -> int:
+    """Carry out, once each, the held decisions whose undo window has closed (only `request_id`'s, if given)."""
+    done = 0
+    for request in list_held_decisions(deps.db, due_by=deps.now()):
+        if request_id is not None and request["id"] != request_id:
+            continue
+        # Compare-and-set: a second job, the minute sweep or a start racing this one finds nothing left to do.
+        if claim_carry_out(deps.db, request["id"], deps.now()):
+            await _conclude(deps, bot, request["id"])
+            done += 1
+    return done
+
+
+async def undo(deps: Deps, bot: Bot, request_id: int, actor: Actor) -> bool:
+    """Put a decision still inside its undo window back to pending and redraw the full card; False when too late
+    (a decision whose window has closed is then carried out at once)."""
+    if not undo_decision(deps.db, request_id, deps.now()):
+        await carry_out_due(deps, bot, request_id)
+        return False
+    request = get_request(deps.db, request_id)
+    insert_event(deps.db, "undone", deps.now(), request_id=request_id, user_id=request["user_id"],
+                 actor_id=actor.user_id)
+    await deliver_card(deps, bot, request_id)
+    return True
 
 
 async def carry_out(deps: Deps, bot: Bot, request: Mapping, status: str, *, silent: bool = False) -> None:

@@ -32,6 +32,8 @@ class Deps:
     first_questions: FirstQuestions = field(default_factory=FirstQuestions)
     llm: LlmAssessor | None = None  # ASSESS_MODEL: a language model asked first, the local model as fallback
     cas: CasClient | None = None  # CAS_CHECK: the Combot Anti-Spam list
+    # Arms a one-off check at a held decision's deadline (bot/jobs.py); without it the minute sweep catches it.
+    arm_carry_out: Callable[[int, datetime], None] = lambda request_id, when: None
 
     def now(self) -> datetime:
         """The current time (UTC)."""

@@ -39,14 +39,21 @@ class Incoming:
     business_connection_id: str | None = None
 
 
+def as_requester_sees(request: Mapping | None) -> Mapping | None:
+    """A request as its requester may know it: a decision still inside its undo window is still pending."""
+    if request is not None and request.get("carry_out_at"):
+        return {**request, "status": Status.PENDING}
+    return request
+
+
 def _situation(deps: Deps, msg: Incoming, person: Mapping) -> Situation:
     if msg.business_connection_id is None:
         asking = get_asking_request_in_chat(deps.db, person["user_id"], msg.chat_id)
         waiting = None if asking else get_pending_request_in_chat(deps.db, person["user_id"], msg.chat_id)
-        latest = get_latest_request(deps.db, person["user_id"], Kind.DIRECT)
+        latest = as_requester_sees(get_latest_request(deps.db, person["user_id"], Kind.DIRECT))
         handled = False
     else:
-        latest = get_latest_business_request(deps.db, msg.business_connection_id, msg.chat_id)
+        latest = as_requester_sees(get_latest_business_request(deps.db, msg.business_connection_id, msg.chat_id))
         asking = latest if latest and latest["status"] == Status.ASKING and not latest["taken_over_at"] else None
         waiting = latest if latest and latest["status"] == Status.PENDING else None
         handled = owner_spoke(deps.db, msg.business_connection_id, msg.chat_id)
@@ -134,7 +141,7 @@ async def start(deps: Deps, bot: Bot, msg: Incoming, payload: str | None) -> Non
     if person["standing"] == Standing.ALLOWED:
         await bot.send_message(msg.chat_id, render_for_person(deps, person, "requester/accepted.html.j2"))
         return
-    latest = get_latest_request(deps.db, person["user_id"], Kind.DIRECT)
+    latest = as_requester_sees(get_latest_request(deps.db, person["user_id"], Kind.DIRECT))
     if latest is not None and latest["status"] in STATUS_TEMPLATES:
         await tell_status(deps, bot, latest)
         return

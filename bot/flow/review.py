@@ -9,7 +9,7 @@ from telegram import Bot, ForceReply, InlineKeyboardMarkup
 from bot.core.text import full_name
 from bot.core.vocabulary import Actor, Decision, is_open, outcome_word
 from bot.flow.cards import deliver_card, refresh_card, resurface_card
-from bot.flow.decisions import decide
+from bot.flow.decisions import decide, undo
 from bot.flow.deps import Deps
 from bot.flow.followups import relay_owner_question
 from bot.flow.raids import batch_markup, render_batch, suggested_actions
@@ -27,40 +27,57 @@ class Press:
     """A reviewer's button press as plain values."""
 
     actor: Actor
-    action: str  # what the button does: accept, decline, block, ask, later, unsnooze, open, declineall
+    action: str  # what the button does: accept, decline, block, ignore, undo, ask, later, unsnooze, open, declineall
     request_id: int  # or the batch id: the number in the callback data
     chat_id: int | None  # where the pressed message is (None if Telegram no longer says)
     message_id: int | None
     markup: InlineKeyboardMarkup | None = None  # the pressed message's keyboard
 
 
-def _outcome(deps: Deps, status: str, kind: str) -> str:
-    word = outcome_word(status, kind)
+def _outcome(deps: Deps, status: str, kind: str, ignored: bool = False) -> str:
+    word = outcome_word(status, kind, ignored)
     return deps.prompts.labels["outcome"].get(word, word)
+
+
+def _outcome_of(deps: Deps, request: Mapping) -> str:
+    return _outcome(deps, request["status"], request["kind"], bool(request.get("ignored")))
 
 
 def already_decided_alert(deps: Deps, request: Mapping | None) -> str:
     """The alert for a press on a request that is closed (or unknown)."""
-    status = request["status"] if request else ""
     return deps.prompts.render("owner/already_decided_alert.txt.j2",
-                               status=_outcome(deps, status, request["kind"] if request else ""))
+                               status=_outcome_of(deps, request) if request else "")
 
 
 async def decide_pressed(deps: Deps, bot: Bot, press: Press) -> str | None:
-    """Accept / Decline / Block pressed: decide once and redraw; the alert to show (None: nothing to say)."""
+    """Accept / Decline / Block / Ignore pressed: decide once (held for Undo) and redraw; the alert to show
+    (None: nothing to say)."""
     if get_request(deps.db, press.request_id) is None:
         return None
-    status = await decide(deps, bot, press.request_id, Decision(press.action), press.actor)
-    if status is None:
-        alert = already_decided_alert(deps, get_request(deps.db, press.request_id))
-    else:
-        alert = deps.prompts.render("owner/decided_alert.txt.j2",
-                                    status=_outcome(deps, status, get_request(deps.db, press.request_id)["kind"]))
+    status = await decide(deps, bot, press.request_id, Decision(press.action), press.actor, undoable=True)
     request = get_request(deps.db, press.request_id)
+    if status is None:
+        alert = already_decided_alert(deps, request)
+    else:
+        held = request["carry_out_at"] is not None
+        alert = deps.prompts.render("owner/decided_alert.txt.j2", status=_outcome_of(deps, request),
+                                    undo_seconds=round(deps.settings.undo_window.total_seconds()) if held else None)
     if press.message_id is not None and press.message_id != request["card_message_id"]:
         # Pressed on a list (/pending, a reminder, the weekly summary): drop that request's row, keep the text.
         await drop_keyboard(bot, press.chat_id, press.message_id, without_requests(press.markup, {request["id"]}))
     return alert
+
+
+async def undo_pressed(deps: Deps, bot: Bot, press: Press) -> str:
+    """Undo pressed: a decision inside its undo window goes back to pending with the full card; the alert (too
+    late, once the window has closed)."""
+    request = get_request(deps.db, press.request_id)
+    if request is None:
+        return already_decided_alert(deps, None)
+    undone = await undo(deps, bot, request["id"], press.actor)
+    request = get_request(deps.db, request["id"])
+    return deps.prompts.render("owner/undo_alert.txt.j2", undone=undone, id=request["id"],
+                               status="" if undone or is_open(request["status"]) else _outcome_of(deps, request))
 
 
 async def start_asking_more(deps: Deps, bot: Bot, press: Press) -> str | None:

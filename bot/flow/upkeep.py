@@ -1,5 +1,5 @@
-"""Periodic upkeep, driven by rows: unsent cards, answer deadlines, snoozes, the daily stale reminder, expiry,
-the daily retention sweep."""
+"""Periodic upkeep, driven by rows: decisions past their undo window, unsent cards, answer deadlines, snoozes, the
+daily stale reminder, expiry, the daily retention sweep."""
 
 import logging
 from datetime import datetime, timedelta
@@ -9,7 +9,7 @@ from telegram import Bot
 from bot.core.card import pending_values
 from bot.core.vocabulary import EXPIRY, NO_ANSWER_POLICY, Decision
 from bot.flow.cards import resend_due_cards, resurface_card
-from bot.flow.decisions import decide
+from bot.flow.decisions import carry_out_due, decide
 from bot.flow.deps import Deps
 from bot.flow.intake import finish
 from bot.flow.privacy import expire_words
@@ -28,6 +28,7 @@ REMINDER_STATE = "stale_reminder"
 async def run_upkeep(deps: Deps, bot: Bot) -> dict:
     """Do everything that is due now; return how many of each were handled."""
     return {
+        "carried_out": await carry_out_due(deps, bot),
         "cards": await resend_due_cards(deps, bot),
         "overdue": await handle_overdue(deps, bot),
         "snoozes": await resurface_snoozed(deps, bot),

@@ -42,9 +42,17 @@ async def list_pending(update: Update, context: DoormanContext) -> None:
 
 @reviewer_press
 async def decide_request(update: Update, context: DoormanContext) -> None:
-    """Answers Accept / Decline / Block: claims the decision once, carries it out, edits the card in place."""
+    """Answers Accept / Decline / Block / Ignore: claims the decision once, edits the card in place (with Undo
+    while the undo window is open); it is carried out when that closes."""
     press = _press(update)
     await update.callback_query.answer(press and await review.decide_pressed(context.deps, context.bot, press))
+
+
+@reviewer_press
+async def undo_decision(update: Update, context: DoormanContext) -> None:
+    """Answers Undo on a card whose decision waits out its window: back to pending with all buttons, or too late."""
+    press = _press(update)
+    await update.callback_query.answer(press and await review.undo_pressed(context.deps, context.bot, press))
 
 
 @reviewer_press
@@ -103,6 +111,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("help", show_help))
     app.add_handler(CommandHandler("pending", list_pending))
     app.add_handler(CallbackQueryHandler(decide_request, pattern=pattern(*REVIEWER_DECISIONS)))
+    app.add_handler(CallbackQueryHandler(undo_decision, pattern=pattern("undo")))
     app.add_handler(CallbackQueryHandler(start_asking_more, pattern=pattern("ask")))
     app.add_handler(CallbackQueryHandler(snooze_request, pattern=pattern("later")))
     app.add_handler(CallbackQueryHandler(unsnooze_request, pattern=pattern("unsnooze")))

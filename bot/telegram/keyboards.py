@@ -28,8 +28,11 @@ def decision_row(request_id: int, kind: str, labels: dict, suffix: str = "") -> 
 
 
 def decision_keyboard(request_id: int, kind: str, labels: dict, *, can_ask: bool = True) -> InlineKeyboardMarkup:
-    """The card's buttons: the decision row, then Ask more (when the requester can be asked) and Later."""
-    extra = [InlineKeyboardButton(labels["ask"], callback_data=Callback("ask", request_id).encode())] if can_ask else []
+    """The card's buttons: the decision row, then Ignore (decline without a word), Ask more (when the requester
+    can be asked) and Later."""
+    extra = [InlineKeyboardButton(labels["ignore"], callback_data=Callback("ignore", request_id).encode())]
+    if can_ask:
+        extra.append(InlineKeyboardButton(labels["ask"], callback_data=Callback("ask", request_id).encode()))
     extra.append(InlineKeyboardButton(labels["later"], callback_data=Callback("later", request_id).encode()))
     return InlineKeyboardMarkup([decision_row(request_id, kind, labels), extra])
 
@@ -38,6 +41,12 @@ def unsnooze_keyboard(request_id: int, labels: dict) -> InlineKeyboardMarkup:
     """A snoozed card's only button: Undo, which unfolds it with all its buttons."""
     return InlineKeyboardMarkup([[InlineKeyboardButton(labels["unsnooze"],
                                                        callback_data=Callback("unsnooze", request_id).encode())]])
+
+
+def undo_keyboard(request_id: int, labels: dict) -> InlineKeyboardMarkup:
+    """The one button of a card whose decision waits out its undo window."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(labels["undo"],
+                                                       callback_data=Callback("undo", request_id).encode())]])
 
 
 def pages_keyboard(page: int, has_next: bool, standing: str | None, labels: dict) -> InlineKeyboardMarkup | None:
