@@ -4,6 +4,7 @@ import pytest
 from helpers.world import OWNER
 from telegram.error import BadRequest
 
+from bot.flow import raids
 from bot.flow.upkeep import run_upkeep
 from bot.jobs import deps_of
 
@@ -99,3 +100,18 @@ async def test_a_batched_card_that_fails_to_send_is_retried_with_nothing_lost(dr
     assert all(r["held"] == 1 and r["batch_id"] is None for r in requests(db))
     assert (await run_upkeep(svc, driver.app.bot))["batched"] == 31
     assert "31 new requests" in driver.last(OWNER)["text"]
+
+
+async def test_a_raid_request_answered_after_the_rush_still_goes_on_a_batched_card(driver, fake_api, db, owner,
+                                                                                   clock):
+    people = [fake_api.user(41_000 + i, f"L{i:02d}") for i in range(31)]
+    for person in people:
+        await driver.send(person, "/start")  # a flood of first messages; nobody has answered yet
+    clock.advance(minutes=5)  # the arrival rate says the raid is over; the late answers come now
+    assert not raids.raid_active(deps_of(driver.app))
+    await driver.send(people[0], "We met at PyCon US 2025 in Pittsburgh")
+    await driver.send(people[0], GOOD)
+    await driver.answer_followup(people[0])
+    assert fake_api.sent_to(OWNER) == [], "no card of its own: it came in the raid"
+    assert (await run_upkeep(deps_of(driver.app), driver.app.bot))["batched"] == 1
+    assert "1 new request" in driver.last(OWNER)["text"]

@@ -33,12 +33,11 @@ def raid_active(deps: Deps) -> bool:
 
 
 def belongs_to_raid(deps: Deps, request: Mapping) -> bool:
-    """A raid is on, or the request was never asked because it came in a raid that has ended since (its window
-    closed while it waited its turn): either way it goes on a batched card, not a card of its own."""
+    """A raid is on, or the request came in one: its card goes on a batched card, not a card of its own. A raid's
+    requests are all recorded in its first seconds and then asked and answered over minutes, long after the
+    arrival rate says the raid is over; one card each then would flood the owner's chat."""
     if raid_active(deps):
         return True
-    if request.get("unreachable") != WINDOW_CLOSED:
-        return False
     # The minute from its arrival on: a raid's first requests arrive before the flood does.
     return count_requests_after(deps.db, parse_stamp(request["created_at"])) > deps.settings.raid_threshold
 
