@@ -249,19 +249,24 @@ def test_the_owner_takes_over_a_business_chat_from_the_page(page, sandbox):
 
 
 def test_the_clock_skips_ahead_and_the_weekly_summary_arrives(browser, tmp_path):
-    soon = datetime.now(UTC) + timedelta(minutes=30)
-    sandbox = Sandbox(tmp_path, SUMMARY_DAY=soon.strftime("%A").lower(), SUMMARY_TIME=soon.strftime("%H:%M"))
+    # The summary is due in two days and a bit: "+1 day" stays short of it, "to the weekly summary" reaches it.
+    due = datetime.now(UTC) + timedelta(days=2, minutes=30)
+    sandbox = Sandbox(tmp_path, SUMMARY_DAY=due.strftime("%A").lower(), SUMMARY_TIME=due.strftime("%H:%M"))
     page = open_page(browser, sandbox.url)
     try:
+        page.locator("#owner-commands .chip").first.wait_for()  # the bot has started and set its menu
         clock = page.locator("#clock-now")
-        page.wait_for_function("() => document.getElementById('clock-now').textContent !== ''")
         assert page.locator("#clock-ahead").inner_text() == "the real time"
         before = clock.inner_text()
         page.get_by_role("button", name="+1 day").click()
         page.wait_for_function("() => document.getElementById('clock-ahead').textContent === '1 day ahead'")
         assert clock.inner_text() != before
+        page.get_by_role("button", name="+1 hour").click()
+        page.wait_for_function("() => document.getElementById('clock-ahead').textContent === '1 day 1 hour ahead'")
+        assert page.locator("#owner-chat .msg", has_text="Weekly summary").count() == 0
         page.get_by_role("button", name="to the weekly summary").click()
         bot_message(page, "owner", "Weekly summary")
+        assert page.locator("#owner-chat .msg", has_text="Weekly summary").count() == 1
         assert page.errors == [] and page.dialogs == []
     finally:
         page.context.close()
