@@ -232,7 +232,7 @@ def test_skipping_ahead_moves_the_bots_clock_and_runs_what_is_due(tmp_path):
         summary = sandbox.wait_chat("owner", _from_bot("Weekly summary"), "the weekly summary at the new time")
         assert summary["date"] >= soon.timestamp() - 60
         offset = sandbox.state()["clock"]["offset"]
-        assert 5400 - 120 <= offset <= 5400 + 120, offset
+        assert 5400 - 600 <= offset <= 5400, offset  # up to the summary's minute, less the time the walk took
         for _ in range(3):
             sandbox.act("skip", to="day")
         reminder = sandbox.wait_chat("owner", _from_bot("waiting more than 3 days"), "the stale reminder")
