@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time as clock_time
 from datetime import UTC, datetime, time, timedelta, tzinfo
@@ -48,7 +49,8 @@ class SandboxClock:
         if target == "day":
             return DAY
         if target == "summary":
-            return max(0.0, (self.next_summary() - self.now()).total_seconds())
+            # Whole seconds, rounded up: offsets add up exactly, and the new time is not a hair short of the summary.
+            return float(max(0, math.ceil((self.next_summary() - self.now()).total_seconds())))
         raise ValueError("skip to hour, day or summary")
 
     def skip(self, seconds: float) -> None:
