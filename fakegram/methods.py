@@ -219,6 +219,19 @@ class BotMethods:
         self.commands.pop(self._commands_key(params), None)
         return True
 
+    def commands_for(self, chat_id: int) -> list[dict]:
+        """The "/" menu a user sees in their private chat with the bot, resolved in Telegram's scope order."""
+        with self.lock:
+            menus = {}
+            for key, listed in self.commands.items():
+                scope, language = json.loads(key)
+                if not language:
+                    menus[(scope.get("type"), str(scope.get("chat_id", "")))] = listed
+            for wanted in (("chat", str(chat_id)), ("all_private_chats", ""), ("default", "")):
+                if wanted in menus:
+                    return copy.deepcopy(menus[wanted])
+            return []
+
     def _api_send_message(self, params: dict) -> dict:
         text = self._render(params.get("text"), params.get("parse_mode"))
         markup = self._markup(params.get("reply_markup"))

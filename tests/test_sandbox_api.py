@@ -1,14 +1,18 @@
 """`python -m bot sandbox` as a real process: its page API drives the real bot through the stand-in."""
 
 import json
+import sqlite3
 import subprocess
 import sys
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from helpers.process import wait_for
 from helpers.sandbox import Sandbox, button
 
-from bot.sandbox.world import BUSINESS_ID, TOKEN, World
+from bot.core.commands import REVIEWER_COMMANDS
+from bot.sandbox.world import BUSINESS_ID, OWNER_ID, TOKEN, World
 from fakegram import FakeBotAPI
 
 
@@ -98,6 +102,8 @@ def test_owner_commands_are_answered_in_the_owner_pane(sandbox):
     ("press", {"who": "owner", "message_id": 999, "data": "v1:accept:1"}, "no button"),
     ("join", {"invite_link": "https://t.me/+made-up"}, "invite link"),
     ("fly", {}, "unknown action"),
+    ("skip", {"to": "forever"}, "hour, day or summary"),
+    ("takeover", {"stranger": 999999, "text": "hello"}, "unknown stranger"),
 ])
 def test_bad_actions_are_refused_with_a_reason(sandbox, action, body, problem):
     stranger = sandbox.state()["stranger"]
@@ -167,3 +173,97 @@ def test_calls_telegram_refuses_are_shown_and_a_bare_ampersand_passes_as_in_tele
     [notice] = state["notices"]
     assert notice["who"] == "stranger" and notice["alert"]
     assert notice["text"].startswith("Telegram refused the bot's sendMessage: Bad Request: can't parse entities")
+
+
+def test_the_favicon_is_served_and_linked(sandbox):
+    icon = sandbox.http.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml" and b"<svg" in icon.content
+    assert sandbox.http.get("/favicon.ico").status_code == 200, "a browser asking the old way gets it too"
+    assert '<link rel="icon" href="/static/favicon.svg"' in sandbox.http.get("/").text
+
+
+def test_owner_command_chips_are_every_command_registered_for_the_owners_chat(sandbox):
+    wanted = [f"/{name}" for name, _ in REVIEWER_COMMANDS]
+    wait_for(lambda: sandbox.state()["commands"] == wanted, "the owner's chips to be the reviewers' menu", 20)
+
+
+def test_command_chips_follow_telegrams_scope_order_and_are_empty_before_any_menu():
+    api = FakeBotAPI(token=TOKEN)
+    world = World(api)
+    world.setup()
+    assert world.state(None)["commands"] == [], "nothing is made up before the bot sets its menu"
+
+    def set_commands(names, scope=None):
+        body = {"commands": [{"command": n, "description": n} for n in names], **({"scope": scope} if scope else {})}
+        api.handle(f"/bot{TOKEN}/setMyCommands", "application/json", json.dumps(body).encode())
+
+    set_commands(["start", "help"])
+    assert world.state(None)["commands"] == ["/start", "/help"]
+    set_commands(["pending", "stats", "links", "help"], {"type": "chat", "chat_id": OWNER_ID})
+    set_commands(["other"], {"type": "chat", "chat_id": 777})
+    assert world.state(None)["commands"] == ["/pending", "/stats", "/links", "/help"]
+
+
+def _weekday(moment: datetime) -> str:
+    return moment.strftime("%A").lower()
+
+
+def test_skipping_ahead_moves_the_bots_clock_and_runs_what_is_due(tmp_path):
+    # Its own sandbox: days skipped here would close join windows and send reminders in the other tests.
+    # The weekly summary is due in about an hour from now (a fixed weekday and time would be days away).
+    soon = datetime.now(UTC) + timedelta(minutes=90)
+    sandbox = Sandbox(tmp_path, SUMMARY_DAY=_weekday(soon), SUMMARY_TIME=soon.strftime("%H:%M"), TIMEZONE="UTC")
+    try:
+        clock = sandbox.state()["clock"]
+        assert clock["offset"] == 0 and abs(clock["now"] - time.time()) < 60
+        stranger = sandbox.state()["stranger"]
+        sandbox.act("send", who="stranger", stranger=stranger, text="/start")
+        question = sandbox.wait_chat("stranger", _from_bot("How did you find me?"), "the first question", stranger)
+        sandbox.act("press", who="stranger", stranger=stranger, message_id=question["message_id"],
+                    data=button(question, "v1:pick:"))
+        sandbox.wait_chat("stranger", _from_bot("tell me a bit more"), "the follow-up", stranger)
+        sandbox.act("send", who="stranger", stranger=stranger, text="At PyCon Porto 2025, after your talk")
+        sandbox.wait_chat("stranger", _from_bot("Why would you like"), "the second question", stranger)
+        sandbox.act("send", who="stranger", stranger=stranger, text="To send you the Unicode fixes we discussed")
+        sandbox.wait_chat("owner", lambda m: "Ada Lovelace" in m["text"] and m["buttons"], "the card")
+
+        assert sandbox.act("skip", to="hour")["clock"]["offset"] == 3600
+        assert sandbox.state()["clock"]["offset"] == 3600
+        sandbox.act("skip", to="summary")
+        summary = sandbox.wait_chat("owner", _from_bot("Weekly summary"), "the weekly summary at the new time")
+        assert summary["date"] >= soon.timestamp() - 60
+        offset = sandbox.state()["clock"]["offset"]
+        assert 5400 - 600 <= offset <= 5400, offset  # up to the summary's minute, less the time the walk took
+        for _ in range(3):
+            sandbox.act("skip", to="day")
+        reminder = sandbox.wait_chat("owner", _from_bot("waiting more than 3 days"), "the stale reminder")
+        assert "Ada Lovelace" in reminder["text"]
+        assert sandbox.state()["clock"]["offset"] == pytest.approx(offset + 3 * 86400)
+        with sqlite3.connect(sandbox.db_path) as db:
+            sent = db.execute("select count(*) from events where kind = 'weekly_summary_sent'").fetchone()[0]
+        assert sent == 1
+    finally:
+        sandbox.stop()
+
+
+def test_the_owner_takes_over_a_business_chat_and_the_bot_stays_quiet_there(sandbox):
+    stranger = sandbox.new_stranger("Mo")
+    sandbox.act("business", stranger=stranger, text="Hi Olga, a question about your course")
+    sandbox.wait_chat("stranger", lambda m: m["from"] == "bot" and m["business"], "the bot asking", stranger)
+    sandbox.act("takeover", stranger=stranger, text="Hi Mo, Olga here: ask away")
+    mine = sandbox.wait_chat("stranger", lambda m: m["from"] == "owner", "the owner's own message", stranger)
+    assert mine["business"] and mine["text"] == "Hi Mo, Olga here: ask away"
+    sandbox.wait_chat("owner", lambda m: "Mo" in m["text"] and "You replied in this chat yourself" in m["text"],
+                      "the card saying the owner took over")
+    asked = [m for m in sandbox.state(stranger)["chats"]["stranger"] if m["from"] == "bot"]
+
+    sandbox.act("business", stranger=stranger, text="Great: is there a discount for students?")
+    # The same person's updates run in order: once the bot answered this /start, it had handled the line above.
+    sandbox.act("send", who="stranger", stranger=stranger, text="/start")
+    sandbox.wait_chat("stranger", lambda m: m["from"] == "bot" and not m["business"], "the bot chat's answer",
+                      stranger)
+    assert [m for m in sandbox.state(stranger)["chats"]["stranger"] if m["from"] == "bot" and m["business"]] == asked
+    with sqlite3.connect(sandbox.db_path) as db:
+        taken = db.execute("select taken_over_at from requests where kind = 'business' and user_id = ?",
+                           (stranger,)).fetchall()
+    assert len(taken) == 1 and taken[0][0]

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bot.logs import configure_logging
+from bot.sandbox.clock import SandboxClock, due_jobs_runner
 from bot.sandbox.web import SandboxWeb
 from bot.sandbox.world import BOT_USERNAME, OWNER_ID, TOKEN, World
 from bot.settings import Settings, SettingsError, load_settings
@@ -72,7 +73,8 @@ def run(settings: Settings, port: int | None, open_browser: bool = False) -> int
     from bot.app import ALLOWED_UPDATES, build_application
 
     api = FakeBotAPI(token=TOKEN, bot_username=BOT_USERNAME, bot_first_name="Doorman")
-    world = World(api)
+    clock = SandboxClock(settings.summary_day, settings.summary_time, settings.timezone)
+    world = World(api, clock)
     world.setup()
     try:
         server = serve(api, SandboxWeb(world), port)
@@ -81,10 +83,11 @@ def run(settings: Settings, port: int | None, open_browser: bool = False) -> int
         return 2
     try:
         try:
-            app = build_application(dataclasses.replace(settings, base_url=server.base_url))
+            app = build_application(dataclasses.replace(settings, base_url=server.base_url), clock=clock.now)
         except DatabaseFileError as exc:
             print(f"doorman sandbox: --db: {exc} (the file was not changed)", file=sys.stderr)
             return 2
+        world.run_due = due_jobs_runner(app)
         url = f"http://{HOST}:{server.port}/"
         print(f"doorman sandbox: {url} (Ctrl-C to stop)", flush=True)
         if open_browser and _has_display():

@@ -54,6 +54,8 @@ class SandboxWeb:
             return _json(403, {"ok": False, "error": "the sandbox only answers on 127.0.0.1 / localhost"})
         if method == "GET" and path in ("/", "/index.html"):
             return self._static("index.html")
+        if method == "GET" and path == "/favicon.ico":  # what a browser asks for when a page names no icon
+            return self._static("favicon.svg")
         if method == "GET" and path.startswith("/static/"):
             return self._static(path.removeprefix("/static/"))
         if method == "GET" and path == "/sandbox/state":

@@ -7,9 +7,10 @@ snapshots of the two chats for the page. Nothing here answers for the bot.
 from __future__ import annotations
 
 import re
-import time
+from collections.abc import Callable
 from typing import Any
 
+from bot.sandbox.clock import SandboxClock
 from fakegram.api import FakeBotAPI
 
 TOKEN = "1234567890:SANDBOX-not-a-real-token"
@@ -19,7 +20,6 @@ CHANNEL_ID = -1001000000001
 CHANNEL_TITLE = "Demo Channel"
 BUSINESS_ID = "sandbox-business"
 FIRST_STRANGER_ID = 5001
-DEFAULT_COMMANDS = ["/pending", "/chats", "/help"]
 SOURCE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 USERNAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
 
@@ -40,11 +40,14 @@ def _text(value: Any, what: str, limit: int, required: bool = True) -> str:
 class World:
     """Demo people and chats in the fake, the page's actions, and what the page shows."""
 
-    ACTIONS = ("new-stranger", "send", "business", "deeplink", "join", "press")
+    ACTIONS = ("new-stranger", "send", "business", "takeover", "deeplink", "join", "press")
 
-    def __init__(self, api: FakeBotAPI) -> None:
+    def __init__(self, api: FakeBotAPI, clock: SandboxClock | None = None) -> None:
         self.api = api
         self.lock = api.lock
+        self.clock = clock or SandboxClock()
+        # Set once the bot is built: runs its due checks at the new time and waits for them (True: finished).
+        self.run_due: Callable[[], bool] = lambda: False
         self.owner = api.user(OWNER_ID, "Olga", "Owner", username="olga_owner")
         self.strangers: list[int] = []
         self.actions = 0
@@ -70,6 +73,8 @@ class World:
 
     def act(self, name: str, body: dict) -> dict:
         """Run one page action by name; raise ActionError for anything the page should show as a problem."""
+        if name == "skip":
+            return self.skip(body)
         handler = getattr(self, name.replace("-", "_"), None) if name in self.ACTIONS else None
         if handler is None:
             raise ActionError(f"unknown action {name!r}")
@@ -109,6 +114,30 @@ class World:
         update = self.api.business_message(BUSINESS_ID, stranger, stranger, _text(body.get("text"), "message", 4096))
         self._incoming(update)
         return {}
+
+    def takeover(self, body: dict) -> dict:
+        """The owner writes in their own account's chat with a stranger: the bot stops screening that chat."""
+        stranger = self._stranger(body)
+        update = self.api.business_message(BUSINESS_ID, self.owner, stranger, _text(body.get("text"), "message", 4096))
+        self._incoming(update)
+        return {}
+
+    def skip(self, body: dict) -> dict:
+        """Move the sandbox's time ahead (an hour, a day, to the weekly summary); the bot's due checks run then."""
+        with self.lock:
+            self._sync_clock()
+            try:
+                seconds = self.clock.seconds_to(str(body.get("to") or ""))
+            except ValueError as error:
+                raise ActionError(str(error)) from None
+            self.clock.skip(seconds)
+            self._sync_clock()
+            self.actions += 1
+        # Outside the lock: the checks call the stand-in while this thread waits for them.
+        finished = self.run_due()
+        with self.lock:
+            self.actions += 1
+        return {"ok": True, "clock": self.clock.view(), "finished": finished}
 
     def deeplink(self, body: dict) -> dict:
         """A stranger opens t.me/<bot>?start=<source>: Telegram sends /start <source>."""
@@ -166,7 +195,8 @@ class World:
                                        key=lambda m: m["seq"])
             return {"version": self.version, "bot": {**self._person(self.api.bot_id), "username": BOT_USERNAME},
                     "owner": self._person(OWNER_ID), "strangers": people, "stranger": stranger,
-                    "channel": self._channel(stranger), "commands": self._commands(),
+                    "channel": self._channel(stranger), "clock": self.clock.view(),
+                    "commands": [f"/{c['command']}" for c in self.api.commands_for(OWNER_ID)],
                     "chats": {"owner": self._messages(OWNER_ID), "stranger": stranger_chat},
                     "notices": self._notices()}
 
@@ -183,10 +213,6 @@ class World:
         return {"id": CHANNEL_ID, "title": chat["title"], "member": stranger in chat["members"],
                 "request": None if request is None else ("pending" if request["pending"] else request["outcome"]),
                 "links": links}
-
-    def _commands(self) -> list[str]:
-        commands = [f"/{c['command']}" for listed in self.api.commands.values() for c in listed]
-        return list(dict.fromkeys(commands)) or DEFAULT_COMMANDS
 
     def _notices(self) -> list[dict]:
         notices = list(self._failures)
@@ -222,9 +248,9 @@ class World:
     # -- bookkeeping --------------------------------------------------------------------------
 
     def _sync_clock(self) -> None:
-        # The fake's clock stands still unless moved; following the wall clock makes dates real and lets
-        # Telegram's 5-minute join-request window close as it would.
-        gap = time.time() - self.api.now
+        # The fake's clock stands still unless moved; following the sandbox's clock (the wall clock plus any skip)
+        # makes dates real and lets Telegram's 5-minute join-request window close as it would.
+        gap = self.clock.timestamp() - self.api.now
         if gap > 0:
             self.api.advance(gap)
 

@@ -3,15 +3,39 @@
 import os
 import re
 import select
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from helpers.process import wait_for
 
 URL_LINE = re.compile(r"^doorman sandbox: (http://127\.0\.0\.1:\d+/) ")
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+
+
+def chromium_or_reason(playwright) -> tuple[str | None, str]:
+    """(path, "") of a Chromium to drive: Playwright's own when installed (the version it is tested with), else
+    the first of CHROMIUM_NAMES on PATH; (None, why) when there is none."""
+    own = playwright.chromium.executable_path
+    if own and os.access(own, os.X_OK):
+        return own, ""
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found, ""
+    return None, (f"no Chromium found: none of {', '.join(CHROMIUM_NAMES)} is on PATH and Playwright has no "
+                  "browser of its own (apt-get install -y chromium, or: playwright install chromium)")
+
+
+def missing_browser(reason: str) -> None:
+    """Skip a browser test for a missing tool here; fail it in CI (CI=true), where a skip would hide a broken page."""
+    if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+        pytest.fail(reason)
+    pytest.skip(reason)
 
 
 class Sandbox:

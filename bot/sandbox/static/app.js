@@ -108,11 +108,12 @@
   function labelFor(pane, msg) {
     if (pane !== "stranger" || !msg.business) return null;
     const owner = state ? state.owner.name : "the owner";
+    if (msg.from === "owner") return `${owner}, in person (the bot stays quiet in this chat)`;
     return msg.from === "bot" ? `as ${owner}'s account (the bot answering)` : `to ${owner}'s account`;
   }
 
   function renderMessage(pane, msg) {
-    const mine = msg.from !== "bot";
+    const mine = msg.from === pane; // in the stranger's pane the owner writing in person is the other side
     const item = el("li", `msg ${mine ? "mine" : "theirs"}${msg.business ? " business" : ""}`);
     item.dataset.key = msg.key;
     item.dataset.from = msg.from;
@@ -225,6 +226,29 @@
     box.dataset.commands = state.commands.join(" ");
   }
 
+  function aheadText(seconds) {
+    const units = [[86400, "day"], [3600, "hour"], [60, "minute"]];
+    const parts = [];
+    let left = Math.round(seconds);
+    for (const [size, name] of units) {
+      const count = Math.floor(left / size);
+      left -= count * size;
+      if (count) parts.push(`${count} ${name}${count === 1 ? "" : "s"}`);
+    }
+    return parts.length ? `${parts.join(" ")} ahead` : "the real time";
+  }
+
+  function renderClock() {
+    if (!state) return;
+    const { offset, timezone, next_summary: nextSummary } = state.clock;
+    const format = new Intl.DateTimeFormat("en-GB", { timeZone: timezone, weekday: "short", day: "numeric",
+      month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+    const now = format.format(new Date(Date.now() + offset * 1000));
+    if ($("clock-now").textContent !== now) $("clock-now").textContent = now;
+    $("clock-ahead").textContent = aheadText(offset);
+    $("skip-summary").title = `next: ${format.format(new Date(nextSummary * 1000))}`;
+  }
+
   function showNotices(first) {
     for (const notice of state.notices) {
       if (seenNotices.has(notice.id)) continue;
@@ -258,6 +282,10 @@
     renderChannel();
     renderCommands();
     renderChat("stranger", state.chats.stranger);
+    $("stranger-empty").hidden = state.chats.stranger.length > 0;
+    $("takeover-name").textContent = $("stranger-name").textContent;
+    $("takeover-text").placeholder = `Write to ${$("stranger-name").textContent} yourself…`;
+    renderClock();
     renderChat("owner", state.chats.owner);
     showNotices(first);
   }
@@ -367,9 +395,30 @@
     if (!form.hidden) form.elements.first_name.focus();
   });
 
+  onSubmit("takeover-form", async () => {
+    const input = $("takeover-text");
+    const text = input.value;
+    if (!text.trim()) return;
+    const result = await act("takeover", { stranger, text });
+    if (result.ok) input.value = "";
+  });
+
+  for (const button of document.querySelectorAll("[data-skip]")) {
+    button.addEventListener("click", async () => {
+      const all = document.querySelectorAll("[data-skip]");
+      for (const other of all) other.disabled = true; // a skip waits for the bot's checks at the new time
+      try {
+        await act("skip", { to: button.dataset.skip });
+      } finally {
+        for (const other of all) other.disabled = false;
+      }
+    });
+  }
+
   $("stranger-select").addEventListener("change", (event) => switchStranger(event.target.value));
 
   $("problem").hidden = true;
   poll();
   setInterval(poll, POLL_MS);
+  setInterval(renderClock, 1000);
 })();
