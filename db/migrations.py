@@ -303,3 +303,11 @@ def m016_add_card_redraw(db: Database) -> None:
 def m017_add_buttons_message(db: Database) -> None:
     """The requester's message that shows quick-reply buttons now, so a typed answer can take them away."""
     db["requests"].add_column("buttons_message_id", int)
+
+
+@migrations()
+def m020_add_request_language(db: Database) -> None:
+    """The language a requester is asked in (Telegram's language_code, or their first clear message's), kept so a
+    restart goes on in it; `language_source` says which: 'telegram' or 'text' (settled, never guessed again)."""
+    db["requests"].add_column("language", str)
+    db["requests"].add_column("language_source", str)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from bot.core.assess import Assessor
 from bot.flow.locks import KeyedLocks
+from bot.langid import SHARED_GUESSER, LanguageGuesser
 from bot.llm_assessor import LlmAssessor
 from bot.prompt_files import PromptFiles
 from bot.settings import Settings
@@ -28,6 +29,7 @@ class Deps:
     clock: Callable[[], datetime] = utc_now
     card_locks: KeyedLocks = field(default_factory=KeyedLocks)
     llm: LlmAssessor | None = None  # ASSESS_MODEL: a language model asked first, the local model as fallback
+    language_guesser: LanguageGuesser = SHARED_GUESSER  # loaded on first use, then shared: the model is read-only
 
     def now(self) -> datetime:
         """The current time (UTC)."""

@@ -11,6 +11,7 @@ from bot.core.vocabulary import is_open
 from bot.flow.assessments import ensure_assessed
 from bot.flow.cards import refresh_card
 from bot.flow.deps import Deps
+from bot.flow.languages import settle_language
 from bot.flow.requester import message_requester, render_for
 from db.events import insert_event
 from db.followups import answer_followup, count_followups, get_open_followup, insert_followup
@@ -52,6 +53,7 @@ async def receive_followup_answer(deps: Deps, bot: Bot, request: Mapping, text: 
     if not visible_chars(text) and get_open_followup(deps.db, request["id"]):
         await message_requester(deps, bot, request, render_for(deps, request, "requester/too_short.html.j2"))
         return True
+    request = await settle_language(deps, request, text)
     followup = store_followup_answer(deps, request, text)
     if followup is None:
         return False
