@@ -52,6 +52,15 @@ def test_a_new_stranger_answers_by_typing_and_buttons_and_the_owner_accepts(sand
     assert all(m["seen"] for m in mine), "the bot fetched every update"
 
 
+def test_the_strangers_language_can_be_switched_for_new_updates(sandbox):
+    stranger = sandbox.new_stranger("Jürgen")
+    sandbox.act("language", stranger=stranger, language_code="de")
+    me = next(p for p in sandbox.state(stranger)["strangers"] if p["id"] == stranger)
+    assert me["language_code"] == "de"
+    sandbox.act("send", who="stranger", stranger=stranger, text="/start")
+    sandbox.wait_chat("stranger", _from_bot("Wie hast du mich gefunden?"), "the question in German", stranger)
+
+
 def test_a_join_request_to_the_demo_channel_is_screened_and_approved(sandbox):
     stranger = sandbox.new_stranger("Kim")
     sandbox.act("join", stranger=stranger, bio="I write about sensors")
@@ -96,6 +105,7 @@ def test_owner_commands_are_answered_in_the_owner_pane(sandbox):
     ("press", {"who": "owner", "message_id": 999, "data": "v1:accept:1"}, "no button"),
     ("join", {"invite_link": "https://t.me/+made-up"}, "invite link"),
     ("fly", {}, "unknown action"),
+    ("language", {"language_code": "<de>"}, "language code"),
 ])
 def test_bad_actions_are_refused_with_a_reason(sandbox, action, body, problem):
     stranger = sandbox.state()["stranger"]

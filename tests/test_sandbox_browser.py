@@ -164,3 +164,13 @@ def test_a_message_to_the_owners_account_is_answered_as_that_account(page, sandb
     assert "as Olga Owner's account" in reply.locator(".label").inner_text()
     assert "to Olga Owner's account" in page.locator("#stranger-chat .msg.mine.business .label").inner_text()
     assert page.dialogs == [] and page.errors == []
+
+
+def test_the_strangers_language_is_chosen_in_the_page(page, sandbox):
+    new_stranger(page, "Jürgen", "Weber")
+    page.select_option("#stranger-language", "de")
+    page.wait_for_function("() => document.getElementById('stranger-language').value === 'de'")
+    say(page, "/start")
+    bot_message(page, "stranger", "Wie hast du mich gefunden?").get_by_role("button",
+                                                                          name="Persönlich kennengelernt").wait_for()
+    assert page.dialogs == [] and page.errors == []
