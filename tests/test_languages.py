@@ -154,3 +154,66 @@ async def test_a_join_request_asks_how_they_found_the_chat(driver, fake_api, db,
     await driver.feed(fake_api.join_request(lena, group))
     text = driver.last(lena["id"])["text"]
     assert "Wie hast du Rust Embedded gefunden?" in text and "mich" not in text
+
+
+def test_the_model_is_not_loaded_at_start_nor_for_a_short_message():
+    import subprocess
+    import sys
+
+    from bot.langid import LanguageGuesser
+
+    loaded = subprocess.run([sys.executable, "-c", "import sys, bot.app, bot.__main__; "
+                             "print(sorted({'numpy', 'py3langid'} & set(sys.modules)))"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]", "the bot starts without numpy or the language model"
+    guesser = LanguageGuesser()
+    assert guesser.guess("PyCon Berlin, 2025", ("en", *SHIPPED)) is None and not guesser.loaded
+
+
+def test_a_language_without_texts_is_not_taken_for_a_neighbour():
+    from bot.langid import SHARED_GUESSER
+
+    available = ("en", *SHIPPED)
+    assert SHARED_GUESSER.guess("Wij hebben elkaar ontmoet op de conferentie in Amsterdam vorig jaar",
+                                available) is None, "Dutch is not German"
+    assert SHARED_GUESSER.guess("Мы познакомились на конференции в Москве в прошлом году", available) == "ru"
+    assert SHARED_GUESSER.guess("Ми познайомилися на конференції у Києві минулого року", available) == "uk"
+
+
+async def test_the_language_survives_a_restart(make_app, settings, db, fake_api, owner):
+    fake_api.private_message(owner, "/start")
+    first = Driver(await make_app(settings, db), fake_api)
+    hans = fake_api.user(5002, "Hans", language_code="de")
+    await first.send(hans, "/start")
+    await first.app.shutdown()
+    fake_api.user(5002, "Hans", language_code="en")  # his app's language changed meanwhile
+    second = Driver(await make_app(settings, db), fake_api)
+    try:
+        await second.send(hans, "Über deinen Blog")
+        assert "Worum geht es dir?" in second.last(hans["id"])["text"], "the request goes on in its language"
+    finally:
+        await second.app.shutdown()
+
+
+async def test_the_business_door_speaks_german_as_the_owners_assistant(driver, fake_api, db, owner):
+    await driver.feed(fake_api.business_connection("biz-1", owner))
+    hans = fake_api.user(5002, "Hans", language_code="de")
+    await driver.feed(fake_api.business_message("biz-1", hans, hans, "Hallo!"))
+    text = fake_api.sent_to(hans["id"], "biz-1")[-1]["text"]
+    assert text.startswith("Hallo Hans! Ich bin die Assistenz von Olga Owner") and "Persönlich kennengelernt" in text
+    assert text.count("Olga Owner") == 2, "named once in the greeting, once in the question"
+
+
+def test_a_language_folder_wins_over_the_file_above_it_and_a_chat_file_over_both(tmp_path):
+    (tmp_path / "requester").mkdir()
+    (tmp_path / "requester" / "thanks.html.j2").write_text("Owner's own thanks")
+    (tmp_path / "chats" / "-100" / "requester").mkdir(parents=True)
+    (tmp_path / "chats" / "-100" / "requester" / "thanks.html.j2").write_text("Thanks for asking to join us")
+    prompts = PromptFiles(tmp_path)
+    direct = {"kind": "direct", "language": "de"}
+    assert prompts.template_for(direct, "requester/thanks.html.j2") == "requester/de/thanks.html.j2"
+    assert prompts.template_for({**direct, "language": "en"}, "requester/thanks.html.j2") == "requester/thanks.html.j2"
+    join = {"kind": "join", "language": "de", "target_chat_id": -100}
+    assert prompts.template_for(join, "requester/thanks.html.j2") == "chats/-100/requester/thanks.html.j2"
+    business = {"kind": "business", "language": "de"}
+    assert prompts.template_for(business, "requester/thanks.html.j2") == "business/requester/de/thanks.html.j2"
