@@ -97,7 +97,9 @@ async def test_a_spanish_sentence_switches_to_spanish_from_the_follow_up_on(driv
     assert "Una cosa más" in follow_up, follow_up
     await driver.send(ana, "solo networking")
     assert "¡Gracias!" in driver.last(ana["id"])["text"]
-    assert "🌐 Spanish" in driver.card()["text"]
+    card = driver.card()["text"]
+    assert "🌐 Spanish" in card
+    assert "I asked: Thanks! One more thing" in card, "the card shows the follow-up in English"
 
 
 async def test_a_short_or_unclear_message_keeps_the_telegram_language(driver, fake_api, db):
@@ -217,3 +219,16 @@ def test_a_language_folder_wins_over_the_file_above_it_and_a_chat_file_over_both
     assert prompts.template_for(join, "requester/thanks.html.j2") == "chats/-100/requester/thanks.html.j2"
     business = {"kind": "business", "language": "de"}
     assert prompts.template_for(business, "requester/thanks.html.j2") == "business/requester/de/thanks.html.j2"
+
+
+def test_without_py3langid_the_telegram_language_stays(monkeypatch, caplog):
+    import sys
+
+    from bot.langid import LanguageGuesser
+
+    monkeypatch.setitem(sys.modules, "py3langid", None)
+    monkeypatch.setitem(sys.modules, "py3langid.langid", None)
+    guesser = LanguageGuesser()
+    assert guesser.guess("Hoje é um bom dia para escrever código Python", ("en", "pt")) is None
+    assert guesser.guess("Hoje é um bom dia para escrever código Python", ("en", "pt")) is None
+    assert [r.levelname for r in caplog.records] == ["WARNING"], "said once"

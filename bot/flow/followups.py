@@ -28,10 +28,13 @@ async def follow_up_once(deps: Deps, bot: Bot, request: Mapping) -> bool:
     which = (await ensure_assessed(deps, request)).followup
     if which is None:
         return False
-    text = render_for(deps, request, f"requester/followup_{which}.html.j2")
+    name = f"requester/followup_{which}.html.j2"
+    text = render_for(deps, request, name)
     if not await message_requester(deps, bot, request, text):
         return False
-    insert_followup(deps.db, request["id"], "auto", text, asked_by=None, now=deps.now(),
+    # The card shows what was asked in English, the reviewers' language.
+    shown = render_for(deps, {**request, "language": None}, name) if request.get("language") else text
+    insert_followup(deps.db, request["id"], "auto", shown, asked_by=None, now=deps.now(),
                     topic=HOW_FOUND if which in ABOUT_HOW else REASON)
     insert_event(deps.db, "followup_asked", deps.now(), request_id=request["id"], user_id=request["user_id"],
                  detail=which)
