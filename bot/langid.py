@@ -1,7 +1,7 @@
 """Telling which language a typed message is in, with py3langid's model (shipped in its wheel, nothing downloaded).
 
 The model costs about 0.9 s and 75 MB (plus numpy, 15 MB) to load, so it is loaded only when a message long enough
-to classify first arrives; a classification then takes well under a millisecond.
+to classify first arrives; a classification then takes about a millisecond.
 """
 
 import logging

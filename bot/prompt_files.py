@@ -49,13 +49,16 @@ class PromptFiles:
         self.languages: tuple[str, ...] = self._languages()
 
     def _languages(self) -> tuple[str, ...]:
-        """English, then every language with a requester/<code>/ folder: shipped ones first, then the owner's."""
+        """English, then every language with a requester/<code>/ (or business/requester/<code>/) folder: shipped
+        ones first, then the owner's."""
         found = [DEFAULT]
         for root in (package_prompts_dir(), self.override_dir):
-            folder = Path(root) / "requester" if root is not None else None
-            if folder is not None and folder.is_dir():
-                found += sorted(p.name for p in folder.iterdir()
-                                if p.is_dir() and CODE_RE.match(p.name) and p.name not in found)
+            if root is None:
+                continue
+            folders = [Path(root) / door for door in ("requester", "business/requester")]
+            codes = {p.name for folder in folders if folder.is_dir() for p in folder.iterdir()
+                     if p.is_dir() and CODE_RE.match(p.name)}
+            found += sorted(codes - set(found))
         return tuple(found)
 
     def render(self, template: str, /, **values) -> str:
@@ -88,7 +91,7 @@ class PromptFiles:
         language = request.get("language")
         candidates = []
         for place in places:
-            if language and language != DEFAULT:
+            if language and language != DEFAULT and name.endswith(".j2"):
                 folder, _, file = place.rpartition("/")
                 candidates.append(f"{folder}/{language}/{file}" if folder else f"{language}/{file}")
             candidates.append(place)
