@@ -2,7 +2,9 @@
 
 One Jinja2 environment renders Telegram HTML with autoescape and StrictUndefined; the owner's folder is searched
 first, then the shipped prompts/. A request may have its own copy of any file, found in this order:
-`chats/<target chat id>/<name>` (join requests), `<kind>/<name>` (e.g. business/), then `<name>`.
+`chats/<target chat id>/<name>` (join requests), `<kind>/<name>` (e.g. business/), then `<name>`; at each of these
+places the request's language comes first: `requester/de/greeting.html.j2` before `requester/greeting.html.j2`.
+A language is available when a `requester/<code>/` folder exists (shipped or the owner's); English is the default.
 Lookups are cached: the files change only when the bot restarts.
 """
 
@@ -15,6 +17,7 @@ from pathlib import Path
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 
 from bot.core.assess import Assessor, Lexicon, LexiconError, Model, ModelError, parse_lexicon
+from bot.core.languages import CODE_RE, DEFAULT
 from bot.core.questionnaire import Question, parse_questions
 
 
@@ -43,6 +46,20 @@ class PromptFiles:
         self._questions: dict[str, tuple[Question, ...]] = {}
         self.labels: dict = tomllib.loads(self.source("labels.toml"))
         self.questions: tuple[Question, ...] = self._parsed_questions("questions.toml")
+        self.languages: tuple[str, ...] = self._languages()
+
+    def _languages(self) -> tuple[str, ...]:
+        """English, then every language with a requester/<code>/ (or business/requester/<code>/) folder: shipped
+        ones first, then the owner's."""
+        found = [DEFAULT]
+        for root in (package_prompts_dir(), self.override_dir):
+            if root is None:
+                continue
+            folders = [Path(root) / door for door in ("requester", "business/requester")]
+            codes = {p.name for folder in folders if folder.is_dir() for p in folder.iterdir()
+                     if p.is_dir() and CODE_RE.match(p.name)}
+            found += sorted(codes - set(found))
+        return tuple(found)
 
     def render(self, template: str, /, **values) -> str:
         """Render one template to a string, stripped of surrounding blank space."""
@@ -65,11 +82,19 @@ class PromptFiles:
         return self.env.loader.get_source(self.env, name)[0]
 
     def template_for(self, request: Mapping, name: str) -> str:
-        """The file to use for this request: per-chat (join), per-door (e.g. business), then the default."""
-        candidates = []
+        """The file to use for this request: per-chat (join), per-door (e.g. business), then the default; at each
+        place in the request's language first."""
+        places = []
         if request.get("target_chat_id"):
-            candidates.append(f"chats/{request['target_chat_id']}/{name}")
-        candidates.append(f"{request['kind']}/{name}")
+            places.append(f"chats/{request['target_chat_id']}/{name}")
+        places += [f"{request['kind']}/{name}", name]
+        language = request.get("language")
+        candidates = []
+        for place in places:
+            if language and language != DEFAULT and name.endswith(".j2"):
+                folder, _, file = place.rpartition("/")
+                candidates.append(f"{folder}/{language}/{file}" if folder else f"{language}/{file}")
+            candidates.append(place)
         return next((c for c in candidates if self.has(c)), name)
 
     def questions_for(self, request: Mapping) -> tuple[Question, ...]:

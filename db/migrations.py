@@ -331,6 +331,14 @@ def m019_add_late_messages_and_chat_links(db: Database) -> None:
 
 
 @migrations()
+def m020_add_request_language(db: Database) -> None:
+    """The language a requester is asked in (Telegram's language_code, or their first clear message's), kept so a
+    restart goes on in it; `language_source` says which: 'telegram' or 'text' (settled, never guessed again)."""
+    db["requests"].add_column("language", str)
+    db["requests"].add_column("language_source", str)
+
+
+@migrations()
 def m021_add_erased_at(db: Database) -> None:
     """When a request's words were erased (the requester asked, a reviewer used /forget, or RETENTION_DAYS passed):
     the row stays for the counts, its card is drawn as erased."""

@@ -135,6 +135,11 @@ def set_unreachable(db: Database, request_id: int, reason: str) -> None:
     db.update("requests", "id", request_id, {"unreachable": reason})
 
 
+def set_language(db: Database, request_id: int, language: str, source: str) -> None:
+    """Record the language the requester is asked in and where it came from ('telegram' or 'text')."""
+    db.update("requests", "id", request_id, {"language": language, "language_source": source})
+
+
 def set_decision_note(db: Database, request_id: int, note: str) -> None:
     """Record what happened when the decision was carried out (e.g. the requester could not be told)."""
     db.update("requests", "id", request_id, {"decision_note": note})

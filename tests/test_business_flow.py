@@ -46,7 +46,7 @@ async def test_stranger_is_asked_as_the_owners_assistant_and_the_owner_gets_a_ca
     await connect(driver, fake_api, owner)
     await driver.feed(fake_api.business_message(CONN, stranger, stranger, "Hi! Quick question about your book"))
     first = in_biz_chat(fake_api, stranger["id"])[-1]
-    assert "this is Olga Owner's assistant" in first["text"] and "How did you find Olga Owner?" in first["text"]
+    assert "I'm Olga Owner's assistant" in first["text"] and "How did you find Olga Owner?" in first["text"]
     assert "Met in person" in first["text"] and not first.get("reply_markup"), "choices as text, no bot buttons"
     assert fake_api.sent_to(stranger["id"]) == [], "nothing goes to the bot's own chat with them"
     await driver.feed(fake_api.business_message(CONN, stranger, stranger, "Your talk at JSConf Budapest"))

@@ -52,7 +52,8 @@ async def test_join_request_is_asked_at_once_then_continues_in_private_and_is_ap
 
     await ask_to_join(driver, fake_api, stranger, bio="Firmware <dev> & climber", link=url)
     first = driver.last(stranger["id"])
-    assert "Thanks for asking to join Rust Embedded" in first["text"] and "How did you find me?" in first["text"]
+    assert "Thanks for asking to join Rust Embedded" in first["text"]
+    assert "How did you find Rust Embedded?" in first["text"], "a join request asks about the chat, not the owner"
     assert not fake_api.sent_to(OWNER)[-1].get("reply_markup"), "no card before the answers"
     await answer(driver, stranger)
 
@@ -132,7 +133,7 @@ async def test_repeat_while_open_is_one_request_and_after_a_decline_a_new_one_wi
     await ask_to_join(driver, fake_api, stranger)
     await ask_to_join(driver, fake_api, stranger)
     assert len(requests(db)) == 1
-    assert "How did you find me?" in driver.last(stranger["id"])["text"], "the question is asked again"
+    assert "How did you find Rust Embedded?" in driver.last(stranger["id"])["text"], "the question is asked again"
     await answer(driver, stranger)
     await ask_to_join(driver, fake_api, stranger)
     assert len(requests(db)) == 1

@@ -74,7 +74,7 @@ async def test_a_long_business_owner_name_fits_the_greeting(driver, fake_api, db
     await driver.feed(fake_api.business_connection("biz-long", owner))
     await driver.feed(fake_api.business_message("biz-long", stranger, stranger, "Hi, about your book"))
     greeting = fake_api.sent_to(stranger["id"], "biz-long")[-1]["text"]
-    assert greeting.startswith("Hi Ada, this is Olga Olga") and len(greeting) <= 1000
+    assert greeting.startswith("Hi Ada! I'm Olga Olga") and len(greeting) <= 1000
     assert refused(fake_api) == [] and errors(caplog) == []
 
 

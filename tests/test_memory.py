@@ -61,7 +61,7 @@ async def test_auto_approve_can_be_turned_off(make_app, settings, db, fake_api, 
     assert "1 open request decided accordingly" in driver.last(OWNER)["text"]
     await driver.feed(fake_api.join_request(stranger, GROUP))
     assert fake_api.calls_to("approveChatJoinRequest") == []
-    assert "How did you find me?" in driver.last(stranger["id"])["text"]
+    assert "How did you find Rust Embedded?" in driver.last(stranger["id"])["text"]
     await driver.app.shutdown()
 
 

@@ -57,6 +57,15 @@ def test_a_new_stranger_answers_by_typing_and_buttons_and_the_owner_accepts(sand
     assert all(m["seen"] for m in mine), "the bot fetched every update"
 
 
+def test_the_strangers_language_can_be_switched_for_new_updates(sandbox):
+    stranger = sandbox.new_stranger("Jürgen")
+    sandbox.act("language", stranger=stranger, language_code="de")
+    me = next(p for p in sandbox.state(stranger)["strangers"] if p["id"] == stranger)
+    assert me["language_code"] == "de"
+    sandbox.act("send", who="stranger", stranger=stranger, text="/start")
+    sandbox.wait_chat("stranger", _from_bot("Wie hast du mich gefunden?"), "the question in German", stranger)
+
+
 def test_a_join_request_to_the_demo_channel_is_screened_and_approved(sandbox):
     stranger = sandbox.new_stranger("Kim")
     sandbox.act("join", stranger=stranger, bio="I write about sensors")
@@ -104,6 +113,7 @@ def test_owner_commands_are_answered_in_the_owner_pane(sandbox):
     ("fly", {}, "unknown action"),
     ("skip", {"to": "forever"}, "hour, day or summary"),
     ("takeover", {"stranger": 999999, "text": "hello"}, "unknown stranger"),
+    ("language", {"language_code": "<de>"}, "language code"),
 ])
 def test_bad_actions_are_refused_with_a_reason(sandbox, action, body, problem):
     stranger = sandbox.state()["stranger"]

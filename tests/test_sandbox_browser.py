@@ -307,3 +307,13 @@ def test_the_readme_screenshot_is_made_by_its_script(browser, tmp_path):
                           capture_output=True, text=True, timeout=120, env={**os.environ})
     assert made.returncode == 0, made.stderr
     assert (tmp_path / "shot.png").read_bytes()[:8] == PNG
+
+
+def test_the_strangers_language_is_chosen_in_the_page(page, sandbox):
+    new_stranger(page, "Jürgen", "Weber")
+    page.select_option("#stranger-language", "de")
+    page.wait_for_function("() => document.getElementById('stranger-language').value === 'de'")
+    say(page, "/start")
+    bot_message(page, "stranger", "Wie hast du mich gefunden?").get_by_role("button",
+                                                                          name="Persönlich kennengelernt").wait_for()
+    assert page.dialogs == [] and page.errors == []

@@ -61,7 +61,7 @@ async def test_a_lone_surrogate_in_a_business_owner_name_becomes_a_replacement_c
     await driver.feed(fake_api.business_connection(CONN, owner))
     assert db["business_connections"].get(CONN)["owner_name"] == "Ol\ufffdga Owner"
     await driver.feed(fake_api.business_message(CONN, stranger, stranger, f"Hi {LONE} about your book"))
-    assert "this is Ol\ufffdga Owner's assistant" in fake_api.sent_to(stranger["id"], CONN)[-1]["text"]
+    assert "I'm Ol\ufffdga Owner's assistant" in fake_api.sent_to(stranger["id"], CONN)[-1]["text"]
     assert requests(db)[0]["opening_note"] == "Hi \ufffd about your book"
 
 

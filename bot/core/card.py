@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from bot.core.assess import Assessment
+from bot.core.languages import DEFAULT, language_name
 from bot.core.questionnaire import MORE_SUFFIX, Question
 from bot.core.signals import Signals, signal_words
 from bot.core.text import (
@@ -97,6 +98,11 @@ def suggestion_values(a: Assessment) -> dict:
             "mismatch": isolated(a.source_mismatch), "assessor": a.assessor}
 
 
+def asked_in(language: str | None) -> str | None:
+    """The language the requester is asked in, named for the card ('German'); None for English (the default)."""
+    return language_name(language) if language and language != DEFAULT else None
+
+
 def card_values(facts: CardFacts, labels: Mapping, tz: tzinfo, limit: int | None = None) -> dict:
     """Everything the card template shows; answers and notes shortened to `limit` if given."""
     request, person, chat, times = facts.request, facts.person, facts.chat, facts.times
@@ -129,6 +135,7 @@ def card_values(facts: CardFacts, labels: Mapping, tz: tzinfo, limit: int | None
         "name": isolated(full_name(person)),
         "username": theirs(person.get("username"), USERNAME_CHARS),
         "language": theirs(person.get("language_code"), LANGUAGE_CHARS),
+        "asked_in": asked_in(request.get("language")),
         "source": theirs(request.get("source"), LABEL_CHARS),
         "opening_note": theirs(request.get("opening_note"), note_cap),
         "answers": shown_answers(facts.questions, facts.answers, limit),

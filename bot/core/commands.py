@@ -21,6 +21,19 @@ EVERYONE_COMMANDS = (
     ("help", "What this bot does"),
     ("forget_me", "Erase everything this bot stored about you"),
 )
+# The same menu for people whose Telegram is set to another language (Telegram picks it by their language_code).
+EVERYONE_COMMANDS_IN = {
+    language: tuple(zip(("start", "help"), texts, strict=True)) for language, texts in {
+        "de": ("Kontakt anfragen", "Was dieser Bot macht"),
+        "es": ("Pedir contacto", "Qué hace este bot"),
+        "fr": ("Demander à entrer en contact", "Ce que fait ce bot"),
+        "it": ("Chiedere di entrare in contatto", "Cosa fa questo bot"),
+        "pt": ("Pedir para entrar em contato", "O que este bot faz"),
+        "ru": ("Отправить запрос", "Что умеет этот бот"),
+        "tr": ("İletişim isteği gönder", "Bu bot ne yapar"),
+        "uk": ("Надіслати запит", "Що вміє цей бот"),
+    }.items()
+}
 
 
 def command_word(text: str | None) -> str | None:

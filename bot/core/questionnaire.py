@@ -39,10 +39,20 @@ class Question:
     min_length: int = 1
     max_length: int = 1000
     role: str | None = None
+    # The choices' labels in other languages, in the choices' order: (("de", ("…", …)), …)
+    translations: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def choice(self, key: str) -> Choice | None:
         """Return the choice with that key, if any."""
         return next((c for c in self.choices if c.key == key), None)
+
+    def labels_in(self, language: str | None) -> tuple[str, ...]:
+        """The choices' labels in that language (the questions.toml `label`s when it has none)."""
+        return dict(self.translations).get(language or "", tuple(c.label for c in self.choices))
+
+    def label_in(self, choice: Choice, language: str | None) -> str:
+        """One choice's label in that language."""
+        return self.labels_in(language)[self.choices.index(choice)]
 
 
 @dataclass(frozen=True)
@@ -89,7 +99,7 @@ def parse_questions(text: str) -> tuple[Question, ...]:
             raise ValueError(f"questions.toml question {key!r}: need 0 <= min_length <= max_length")
         questions.append(
             Question(key, raw.get("label", key), raw["template"], tuple(choices),
-                     raw.get("more_template"), min_length, max_length, role)
+                     raw.get("more_template"), min_length, max_length, role, _translations(key, raw, choices))
         )
     if not questions:
         raise ValueError("questions.toml defines no [[questions]]")
@@ -99,6 +109,23 @@ def parse_questions(text: str) -> tuple[Question, ...]:
     if len(set(roles)) != len(roles):
         raise ValueError("questions.toml: each role may be given to one question only")
     return tuple(questions)
+
+
+def _translations(key: str, raw: Mapping, choices: list[Choice]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A question's `labels.<lang> = [...]`: one label per choice, in the choices' order."""
+    labels = raw.get("labels", {})
+    if not isinstance(labels, Mapping):
+        raise ValueError(f"questions.toml question {key!r}: labels must be a table like labels.de = [...]")
+    found = []
+    for language, texts in labels.items():
+        if not re.match(r"^[a-z]{2,3}$", language):
+            raise ValueError(f"questions.toml question {key!r}: labels.{language}: not a language code like de")
+        if (not isinstance(texts, list) or len(texts) != len(choices)
+                or not all(isinstance(t, str) and t.strip() for t in texts)):
+            raise ValueError(f"questions.toml question {key!r}: labels.{language} needs one label per choice "
+                             f"({len(choices)})")
+        found.append((language, tuple(texts)))
+    return tuple(found)
 
 
 def question_for(questions: tuple[Question, ...], role: str) -> Question | None:

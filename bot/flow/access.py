@@ -5,9 +5,11 @@ import logging
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 
-from bot.core.commands import EVERYONE_COMMANDS, REVIEWER_COMMANDS, command_word
+from bot.core.commands import EVERYONE_COMMANDS, EVERYONE_COMMANDS_IN, REVIEWER_COMMANDS, command_word
 from bot.flow.deps import Deps
+from bot.flow.languages import language_of_person
 from db.events import insert_event
+from db.people import get_person
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +34,11 @@ def help_text(deps: Deps) -> str:
 
 def stale_press_alert(deps: Deps, user_id: int) -> str:
     """The alert for a button whose data no handler accepts (old, tampered or foreign): nothing changes."""
-    audience = "owner" if deps.settings.is_reviewer(user_id) else "requester"
-    return deps.prompts.render(f"{audience}/stale_button_alert.txt.j2")
+    if deps.settings.is_reviewer(user_id):
+        return deps.prompts.render("owner/stale_button_alert.txt.j2")
+    language = language_of_person(deps, get_person(deps.db, user_id))
+    return deps.prompts.render(deps.prompts.template_for({"kind": "direct", "language": language},
+                                                         "requester/stale_button_alert.txt.j2"))
 
 
 def reviewer_fallback_text(deps: Deps, text: str | None) -> str:
@@ -45,15 +50,18 @@ def reviewer_fallback_text(deps: Deps, text: str | None) -> str:
 
 
 async def publish_commands(deps: Deps, bot: Bot) -> int:
-    """Fill Telegram's "/" menu: /start and /help for everyone, the reviewers' commands in each reviewer's chat and
-    the review chat. A chat Telegram refuses (a reviewer who never pressed Start) is logged; returns how many took."""
-    menus = [(BotCommandScopeDefault(), EVERYONE_COMMANDS)]
+    """Fill Telegram's "/" menu: /start and /help for everyone (in each language they are translated into), the
+    reviewers' commands in each reviewer's chat and the review chat. A chat Telegram refuses (a reviewer who never
+    pressed Start) is logged; returns how many took."""
+    menus = [(BotCommandScopeDefault(), EVERYONE_COMMANDS, None)]
+    menus += [(BotCommandScopeDefault(), commands, language) for language, commands in EVERYONE_COMMANDS_IN.items()]
     chats = dict.fromkeys((*deps.settings.reviewers, deps.settings.card_chat_id))
-    menus += [(BotCommandScopeChat(chat_id), REVIEWER_COMMANDS) for chat_id in chats]
+    menus += [(BotCommandScopeChat(chat_id), REVIEWER_COMMANDS, None) for chat_id in chats]
     done = 0
-    for scope, commands in menus:
+    for scope, commands, language in menus:
         try:
-            await bot.set_my_commands([BotCommand(name, text) for name, text in commands], scope=scope)
+            await bot.set_my_commands([BotCommand(name, text) for name, text in commands], scope=scope,
+                                      language_code=language)
             done += 1
         except TelegramError as exc:
             log.info("could not set the command menu for %s: %s", scope.to_dict(), exc)

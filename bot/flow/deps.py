@@ -8,6 +8,7 @@ from bot.cas import CasClient
 from bot.core.assess import Assessor
 from bot.flow.first_questions import FirstQuestions
 from bot.flow.locks import KeyedLocks
+from bot.langid import SHARED_GUESSER, LanguageGuesser
 from bot.llm_assessor import LlmAssessor
 from bot.prompt_files import PromptFiles
 from bot.settings import Settings
@@ -34,6 +35,7 @@ class Deps:
     cas: CasClient | None = None  # CAS_CHECK: the Combot Anti-Spam list
     # Arms a one-off check at a held decision's deadline (bot/jobs.py); without it the minute sweep catches it.
     arm_carry_out: Callable[[int, datetime], None] = lambda request_id, when: None
+    language_guesser: LanguageGuesser = SHARED_GUESSER  # loaded on first use, then shared: the model is read-only
 
     def now(self) -> datetime:
         """The current time (UTC)."""

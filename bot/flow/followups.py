@@ -12,6 +12,7 @@ from bot.core.vocabulary import is_open
 from bot.flow.assessments import ensure_assessed
 from bot.flow.cards import refresh_card, reply_to_card
 from bot.flow.deps import Deps
+from bot.flow.languages import settle_language
 from bot.flow.requester import message_requester, render_for
 from db.events import insert_event
 from db.followups import answer_followup, count_followups, get_open_followup, insert_followup
@@ -29,10 +30,13 @@ async def follow_up_once(deps: Deps, bot: Bot, request: Mapping) -> bool:
     which = (await ensure_assessed(deps, request)).followup
     if which is None:
         return False
-    text = render_for(deps, request, f"requester/followup_{which}.html.j2")
+    name = f"requester/followup_{which}.html.j2"
+    text = render_for(deps, request, name)
     if not await message_requester(deps, bot, request, text):
         return False
-    insert_followup(deps.db, request["id"], "auto", text, asked_by=None, now=deps.now(),
+    # The card shows what was asked in English, the reviewers' language.
+    shown = render_for(deps, {**request, "language": None}, name) if request.get("language") else text
+    insert_followup(deps.db, request["id"], "auto", shown, asked_by=None, now=deps.now(),
                     topic=HOW_FOUND if which in ABOUT_HOW else REASON)
     insert_event(deps.db, "followup_asked", deps.now(), request_id=request["id"], user_id=request["user_id"],
                  detail=which)
@@ -55,6 +59,7 @@ async def receive_followup_answer(deps: Deps, bot: Bot, request: Mapping, text: 
     if not visible_chars(text) and get_open_followup(deps.db, request["id"]):
         await message_requester(deps, bot, request, render_for(deps, request, "requester/too_short.html.j2"))
         return True
+    request = await settle_language(deps, request, text)
     followup = store_followup_answer(deps, request, text)
     if followup is None:
         return False

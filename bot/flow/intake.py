@@ -15,6 +15,7 @@ from bot.flow.cards import deliver_card
 from bot.flow.decisions import decide
 from bot.flow.deps import Deps
 from bot.flow.followups import follow_up_once, store_followup_answer
+from bot.flow.languages import opening_language, settle_language
 from bot.flow.requester import message_requester, render_for
 from bot.flow.signals import check_cas, gather_profile
 from bot.telegram.keyboards import choices_keyboard
@@ -42,9 +43,11 @@ def current_step(deps: Deps, request: Mapping) -> Step:
 
 def render_step(deps: Deps, request: Mapping, step: Step) -> str:
     """The text of a question (or of its 'tell me more')."""
+    language = request.get("language")
     if step.kind == "more":
-        return render_for(deps, request, step.question.more_template, choice=step.choice.label)
-    return render_for(deps, request, step.question.template, choices=[c.label for c in step.question.choices])
+        return render_for(deps, request, step.question.more_template,
+                          choice=step.question.label_in(step.choice, language))
+    return render_for(deps, request, step.question.template, choices=list(step.question.labels_in(language)))
 
 
 async def ask(deps: Deps, bot: Bot, request: Mapping, *, greeting: bool = False,
@@ -63,7 +66,7 @@ async def ask(deps: Deps, bot: Bot, request: Mapping, *, greeting: bool = False,
         text = render_for(deps, request, "requester/greeting.html.j2") + "\n\n" + text
     # In a business chat the bot speaks as the owner: no bot buttons there, the choices are listed as text.
     buttons = step.kind == "ask" and not request.get("business_connection_id")
-    markup = choices_keyboard(request["id"], step.question) if buttons else None
+    markup = choices_keyboard(request["id"], step.question, request.get("language")) if buttons else None
     if in_place is not None and await _replace(bot, request["reply_chat_id"], in_place, text, markup):
         set_buttons_message(deps.db, request["id"], in_place if markup else None)
         return True
@@ -99,9 +102,9 @@ async def open_request(deps: Deps, bot: Bot, *, kind: str, user_id: int, reply_c
         fields["ask_by"] = stamp(write_by)
     request_id = insert_request(deps.db, kind=kind, user_id=user_id, now=now, reply_chat_id=reply_chat_id,
                                 source=source, opening_note=note, opening_message_id=note_message_id,
-                                unreachable=cannot_ask, **fields)
+                                unreachable=cannot_ask, **opening_language(deps, user_id), **fields)
     insert_event(deps.db, "opened", now, request_id=request_id, user_id=user_id, detail=kind)
-    request = get_request(deps.db, request_id)
+    request = await settle_language(deps, get_request(deps.db, request_id), note)
     if screen and await check_cas(deps, request) == "listed" and "cas" in deps.settings.auto_decline:
         await decide(deps, bot, request_id, Decision.DECLINE, auto_decline_actor(["cas"]), silent=True, card=False)
         insert_event(deps.db, "auto_declined", deps.now(), request_id=request_id, user_id=user_id, detail="cas")
@@ -147,6 +150,7 @@ async def receive_text(deps: Deps, bot: Bot, request: Mapping, text: str, messag
         # The same message again (re-delivered after a crash): it already answered; ask what is next.
         await ask(deps, bot, request)
         return
+    request = await settle_language(deps, request, text)
     step = current_step(deps, request)
     if check_answer(step, text):
         await message_requester(deps, bot, request, render_for(deps, request, "requester/too_short.html.j2"))

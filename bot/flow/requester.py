@@ -7,6 +7,7 @@ from telegram import Bot, Message
 from bot.core.text import FULL_NAME_CHARS, TITLE_CHARS, USERNAME_CHARS, bounded, first_name
 from bot.core.vocabulary import Status
 from bot.flow.deps import Deps
+from bot.flow.languages import language_of_person
 from bot.telegram.outbox import Unreachable, tell
 from db.business import get_connection
 from db.chats import get_chat
@@ -42,11 +43,12 @@ def requester_values(deps: Deps, request: Mapping) -> dict:
 
 
 def render_for_person(deps: Deps, person: Mapping, name: str) -> str:
-    """Render a requester template for someone without a request (e.g. an allowed person saying hello)."""
-    return deps.prompts.render(name, first_name=first_name(person),
+    """Render a requester template for someone without a request (e.g. an allowed person saying hello), in their
+    Telegram language."""
+    place = deps.prompts.template_for({"kind": "direct", "language": language_of_person(deps, person)}, name)
+    return deps.prompts.render(place, first_name=first_name(person),
                                contact_line=deps.settings.contact_line, chat_title=None, chat_link=None,
-                               kind="direct", owner_name="",
-                               owner_username="")
+                               kind="direct", owner_name="", owner_username="")
 
 
 def render_for(deps: Deps, request: Mapping, name: str, **extra) -> str:

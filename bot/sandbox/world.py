@@ -22,6 +22,7 @@ BUSINESS_ID = "sandbox-business"
 FIRST_STRANGER_ID = 5001
 SOURCE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 USERNAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
+LANGUAGE_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z]{2,8})?")
 
 
 class ActionError(ValueError):
@@ -40,7 +41,7 @@ def _text(value: Any, what: str, limit: int, required: bool = True) -> str:
 class World:
     """Demo people and chats in the fake, the page's actions, and what the page shows."""
 
-    ACTIONS = ("new-stranger", "send", "business", "takeover", "deeplink", "join", "press")
+    ACTIONS = ("new-stranger", "send", "business", "takeover", "deeplink", "join", "press", "language")
 
     def __init__(self, api: FakeBotAPI, clock: SandboxClock | None = None) -> None:
         self.api = api
@@ -101,6 +102,19 @@ class World:
                       not False), is_premium=bool(body.get("premium")) or None, bio=bio or None)
         self.strangers.append(user_id)
         return {"stranger": user_id}
+
+    def language(self, body: dict) -> dict:
+        """Set the language_code Telegram reports for a stranger in their next updates ('' for none)."""
+        stranger = self._stranger(body)
+        code = _text(body.get("language_code"), "language code", 16, required=False)
+        if code and not LANGUAGE_RE.fullmatch(code):
+            raise ActionError("a language code looks like de or pt-br")
+        user = self.api.users[stranger]
+        if code:
+            user["language_code"] = code
+        else:
+            user.pop("language_code", None)
+        return {"stranger": stranger}
 
     def send(self, body: dict) -> dict:
         """The owner or a stranger writes to the bot in private (text starting with / is a command)."""
@@ -203,7 +217,8 @@ class World:
     def _person(self, user_id: int) -> dict:
         user = self.api.users.get(user_id) or self.api.bot_user
         name = " ".join(filter(None, (user.get("first_name"), user.get("last_name"))))
-        return {"id": user_id, "name": name, "username": user.get("username")}
+        return {"id": user_id, "name": name, "username": user.get("username"),
+                "language_code": user.get("language_code") or ""}
 
     def _channel(self, stranger: int | None) -> dict:
         chat = self.api.chats[CHANNEL_ID]

@@ -7,11 +7,12 @@ from bot.core.questionnaire import Question
 from bot.core.vocabulary import Kind
 
 
-def choices_keyboard(request_id: int, question: Question) -> InlineKeyboardMarkup | None:
-    """Buttons for a question's quick-reply choices, two per row; None when it has none."""
+def choices_keyboard(request_id: int, question: Question, language: str | None = None) -> InlineKeyboardMarkup | None:
+    """Buttons for a question's quick-reply choices (labelled in the requester's language), two per row; None when
+    it has none."""
     buttons = [
-        InlineKeyboardButton(c.label, callback_data=Callback("pick", request_id, f"{question.key}.{c.key}").encode())
-        for c in question.choices
+        InlineKeyboardButton(label, callback_data=Callback("pick", request_id, f"{question.key}.{c.key}").encode())
+        for c, label in zip(question.choices, question.labels_in(language), strict=True)
     ]
     if not buttons:
         return None

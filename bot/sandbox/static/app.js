@@ -190,6 +190,8 @@
     select.value = `${state.stranger}`;
     const me = state.strangers.find((p) => p.id === state.stranger);
     $("stranger-name").textContent = me ? me.name : "";
+    const language = $("stranger-language");
+    if (me && document.activeElement !== language) language.value = me.language_code;
   }
 
   function renderChannel() {
@@ -416,6 +418,10 @@
   }
 
   $("stranger-select").addEventListener("change", (event) => switchStranger(event.target.value));
+
+  // Telegram sends the language the stranger's app is set to with each update: what the bot greets them in.
+  $("stranger-language").addEventListener("change", (event) =>
+    act("language", { stranger, language_code: event.target.value }));
 
   $("problem").hidden = true;
   poll();
