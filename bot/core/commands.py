@@ -23,15 +23,15 @@ EVERYONE_COMMANDS = (
 )
 # The same menu for people whose Telegram is set to another language (Telegram picks it by their language_code).
 EVERYONE_COMMANDS_IN = {
-    language: tuple(zip(("start", "help"), texts, strict=True)) for language, texts in {
-        "de": ("Kontakt anfragen", "Was dieser Bot macht"),
-        "es": ("Pedir contacto", "Qué hace este bot"),
-        "fr": ("Demander à entrer en contact", "Ce que fait ce bot"),
-        "it": ("Chiedere di entrare in contatto", "Cosa fa questo bot"),
-        "pt": ("Pedir para entrar em contato", "O que este bot faz"),
-        "ru": ("Отправить запрос", "Что умеет этот бот"),
-        "tr": ("İletişim isteği gönder", "Bu bot ne yapar"),
-        "uk": ("Надіслати запит", "Що вміє цей бот"),
+    language: tuple(zip(("start", "help", "forget_me"), texts, strict=True)) for language, texts in {
+        "de": ("Kontakt anfragen", "Was dieser Bot macht", "Alles löschen, was dieser Bot über dich weiß"),
+        "es": ("Pedir contacto", "Qué hace este bot", "Borrar todo lo que este bot guarda sobre ti"),
+        "fr": ("Demander à entrer en contact", "Ce que fait ce bot", "Effacer tout ce que ce bot garde sur vous"),
+        "it": ("Chiedere di entrare in contatto", "Cosa fa questo bot", "Cancellare tutto ciò che questo bot sa di te"),
+        "pt": ("Pedir para entrar em contato", "O que este bot faz", "Apagar tudo o que este bot guarda sobre você"),
+        "ru": ("Отправить запрос", "Что умеет этот бот", "Удалить всё, что этот бот хранит о вас"),
+        "tr": ("İletişim isteği gönder", "Bu bot ne yapar", "Bu botun hakkınızda sakladığı her şeyi silin"),
+        "uk": ("Надіслати запит", "Що вміє цей бот", "Видалити все, що цей бот зберігає про вас"),
     }.items()
 }
 
