@@ -1,6 +1,8 @@
 """Which database a command-line tool works on: --database, else DATABASE_PATH (environment or .env)."""
 
+import argparse
 import os
+import sys
 from pathlib import Path
 
 from bot.settings import read_dotenv
@@ -30,3 +32,17 @@ def open_existing(path: Path) -> Database:
     # A running bot holds the write lock for a moment per update; a command line can wait longer than the bot.
     db.execute("PRAGMA busy_timeout = 5000")
     return db
+
+
+def add_database_option(parser: argparse.ArgumentParser) -> None:
+    """The --database option every command-line tool takes."""
+    parser.add_argument("--database", help="the SQLite file (default: DATABASE_PATH, else doorman.db)")
+
+
+def open_for_command(given: str | None) -> Database | None:
+    """The tool's database, or None after saying on stderr why there is none."""
+    try:
+        return open_existing(database_path(given))
+    except NoDatabase as exc:
+        print(f"doorman: {exc}", file=sys.stderr)
+        return None

@@ -5,7 +5,7 @@ import sys
 from datetime import UTC, date, datetime
 from typing import IO
 
-from bot.cli.database import NoDatabase, database_path, open_existing
+from bot.cli.database import add_database_option, open_for_command
 from bot.core.export import FORMATS, render_export
 from db.privacy import list_export
 
@@ -17,17 +17,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--since", type=date.fromisoformat, help="only requests made on or after this date "
                         "(YYYY-MM-DD, UTC)")
     parser.add_argument("--output", help="write to this file instead of stdout")
-    parser.add_argument("--database", help="the SQLite file (default: DATABASE_PATH, else doorman.db)")
+    add_database_option(parser)
     return parser
 
 
 def main(argv: list[str], stdout: IO[str] = sys.stdout) -> int:
     """Run the command; the exit code."""
     args = _parser().parse_args(argv)
-    try:
-        db = open_existing(database_path(args.database))
-    except NoDatabase as exc:
-        print(f"doorman: {exc}", file=sys.stderr)
+    db = open_for_command(args.database)
+    if db is None:
         return 2
     try:
         since = datetime.combine(args.since, datetime.min.time(), UTC) if args.since else None

@@ -5,7 +5,7 @@ import sys
 from datetime import UTC, datetime
 from typing import IO
 
-from bot.cli.database import NoDatabase, database_path, open_existing
+from bot.cli.database import add_database_option, open_for_command
 from bot.core.text import full_name
 from bot.core.vocabulary import Kind, bot_actor
 from db.people import find_person
@@ -19,17 +19,15 @@ def _parser() -> argparse.ArgumentParser:
                                      description="Erase everything stored about one person; the counts stay.")
     parser.add_argument("person", help="their Telegram user id (or @username)")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    parser.add_argument("--database", help="the SQLite file (default: DATABASE_PATH, else doorman.db)")
+    add_database_option(parser)
     return parser
 
 
 def main(argv: list[str], stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout) -> int:
     """Run the command; the exit code (1: not confirmed, 2: no such person or database)."""
     args = _parser().parse_args(argv)
-    try:
-        db = open_existing(database_path(args.database))
-    except NoDatabase as exc:
-        print(f"doorman: {exc}", file=sys.stderr)
+    db = open_for_command(args.database)
+    if db is None:
         return 2
     try:
         person = find_person(db, args.person)
