@@ -12,7 +12,8 @@ from helpers.world import OWNER, Driver
 from jinja2 import Environment, meta
 
 from bot.core.commands import EVERYONE_COMMANDS
-from bot.jobs import on_start
+from bot.jobs import deps_of, on_start
+from bot.langid import LanguageGuesser
 from bot.prompt_files import PromptFiles, package_prompts_dir
 
 SHIPPED = ("de", "es", "fr", "it", "pt", "ru", "tr", "uk")
@@ -100,6 +101,22 @@ async def test_a_spanish_sentence_switches_to_spanish_from_the_follow_up_on(driv
     card = driver.card()["text"]
     assert "🌐 Spanish" in card
     assert "I asked: Thanks! One more thing" in card, "the card shows the follow-up in English"
+
+
+async def test_with_detection_off_a_typed_language_changes_nothing(make_app, settings, db, fake_api, owner):
+    fake_api.private_message(owner, "/start")
+    app = await make_app(replace(settings, detect_language=False), db)
+    guesser = deps_of(app).language_guesser = LanguageGuesser()  # its own, so a loaded shared model cannot hide a load
+    driver = Driver(app, fake_api)
+    try:
+        ana = fake_api.user(5003, "Ana", "García", language_code=None)
+        await driver.send(ana, "/start")
+        await driver.send(ana, "Other")
+        await driver.send(ana, "Como eres alguien que conozco y en quien confío, me gustaría añadirte a mi red.")
+        assert requests(db)[0]["language"] == "en" and requests(db)[0]["language_source"] == "telegram"
+        assert not guesser.loaded, "the model is never loaded"
+    finally:
+        await app.shutdown()
 
 
 async def test_a_short_or_unclear_message_keeps_the_telegram_language(driver, fake_api, db):

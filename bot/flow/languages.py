@@ -25,7 +25,7 @@ def opening_language(deps: Deps, user_id: int) -> dict:
 
 async def settle_language(deps: Deps, request: Mapping, text: str | None) -> Mapping:
     """Take the language of a typed message when it is the requester's first clear one; the request as it is now."""
-    if request.get("language_source") == TEXT or not long_enough(text):
+    if request.get("language_source") == TEXT or not long_enough(text) or not deps.settings.detect_language:
         return request
     guesser = deps.language_guesser
     if not guesser.loaded:
