@@ -48,7 +48,8 @@ async def check_cas(deps: Deps, request: Mapping) -> str | None:
 async def gather_profile(deps: Deps, bot: Bot, request: Mapping) -> None:
     """Ask Telegram once whether the requester has a profile photo and what their bio says (two calls, never
     retried); during a raid the calls are skipped and the card says the profile is unknown."""
-    if raids.raid_active(deps):
+    # belongs_to_raid, not raid_active: a raid's requesters are asked for minutes after its arrivals stop.
+    if raids.belongs_to_raid(deps, request):
         set_profile(deps.db, request["id"], profile="raid", has_photo=None, bio=None, now=deps.now())
         return
     user_id = request["user_id"]
