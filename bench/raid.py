@@ -134,7 +134,10 @@ def main() -> None:
     parser.add_argument("--answering", type=float, default=0.2, help="share of requesters who answer (0.2)")
     parser.add_argument("--busy", type=float, default=0.0, metavar="SHARE",
                         help="run a busy neighbour process taking this share of a core (e.g. 0.25)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for the bot, e.g. --set DETECT_LANGUAGE=false (repeatable)")
     args = parser.parse_args()
+    settings = dict(item.split("=", 1) for item in args.set)
     n = args.n
     api = NotifyingFakeAPI()
     owner = api.user(OWNER, "Olga", "Owner")
@@ -151,7 +154,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="doorman-raid-") as tmp:
         workdir = Path(tmp)
         db_path = workdir / "doorman.db"
-        bot = start_bot(server.base_url, db_path, workdir)
+        bot = start_bot(server.base_url, db_path, workdir, **settings)
         try:
             api.private_message(owner, "/start")
             wait_for(lambda: api.sent_to(OWNER), "the bot to answer the owner's /start", timeout=60)
@@ -219,7 +222,8 @@ def main() -> None:
           f"enforcing {GLOBAL_PER_SEC} msg/s overall, {PER_CHAT_PER_SEC}/s per chat, {GROUP_PER_MIN}/min per group "
           f"and the {JOIN_WINDOW // 60}-minute join window on real time; {len(answering)} requesters "
           f"({args.answering:.0%}) answer after {THINKING[0]:g}-{THINKING[1]:g} s each; bot: python -m bot as shipped"
-          f"{f'; busy neighbour taking {args.busy:.0%} of a core' if args.busy else ''}; {machine()}\n")
+          f"{f'; busy neighbour taking {args.busy:.0%} of a core' if args.busy else ''}"
+          f"{''.join(f'; {k}={v}' for k, v in settings.items())}; {machine()}\n")
     capacity = min(n, GLOBAL_PER_SEC * JOIN_WINDOW)
     rows = [
         ["asked question 1 within their window", f"{len(asked)} / {n}"],
@@ -256,7 +260,8 @@ def main() -> None:
     for what, measured, ok in checks:
         print(target(what, measured, ok))
     print("RESULT " + json.dumps({
-        "bench": "raid", "n": n, "busy_neighbour": args.busy, "asked": len(asked), "capacity": capacity,
+        "bench": "raid", "n": n, "busy_neighbour": args.busy, "settings": settings, "asked": len(asked),
+        "capacity": capacity,
         "not_asked_listed": len(state["not_asked"]), "asked_late": late, "send_rate": round(rate, 2),
         "share_of_30": round(rate / GLOBAL_PER_SEC, 4), "too_many_requests": api.too_many_requests,
         "answered": len(state["answered"]), "answered_shown": len(state["answered"] & state["shown"]),
