@@ -20,6 +20,15 @@ def greeted(api, people) -> list[int]:
     return [len(api.sent_to(p["id"])) for p in people]
 
 
+async def screening_app(make_app, settings, db, api, owner, at_once: int):
+    """A bot that screens GROUP (the owner has pressed Start), with `at_once` slots for first questions."""
+    api.private_message(owner, "/start")
+    api.add_chat(GROUP, "Rust Embedded")
+    app = await make_app(settings, db)
+    deps_of(app).first_questions.at_once = at_once
+    return app
+
+
 async def raid(driver, api, people) -> None:
     """All join requests at once, as PTB processes them concurrently."""
     await asyncio.gather(*(driver.feed(api.join_request(p, GROUP)) for p in people))
@@ -27,11 +36,8 @@ async def raid(driver, api, people) -> None:
 
 async def test_beyond_the_slots_requests_are_queued_and_asked_in_arrival_order(make_app, settings, db, fake_api,
                                                                                owner):
-    fake_api.private_message(owner, "/start")
-    fake_api.add_chat(GROUP, "Rust Embedded")
-    app = await make_app(replace(settings, raid_threshold=100), db)
+    app = await screening_app(make_app, replace(settings, raid_threshold=100), db, fake_api, owner, at_once=2)
     deps = deps_of(app)
-    deps.first_questions.at_once = 2
     people = [fake_api.user(60_000 + i, f"Q{i}") for i in range(7)]
     try:
         await raid(Driver(app, fake_api), fake_api, people)
@@ -49,10 +55,7 @@ async def test_beyond_the_slots_requests_are_queued_and_asked_in_arrival_order(m
 
 
 async def test_a_restart_asks_whoever_was_still_owed_once(make_app, settings, db, fake_api, owner):
-    fake_api.private_message(owner, "/start")
-    fake_api.add_chat(GROUP, "Rust Embedded")
-    first = await make_app(settings, db)
-    deps_of(first).first_questions.at_once = 1
+    first = await screening_app(make_app, settings, db, fake_api, owner, at_once=1)
     people = [fake_api.user(61_000 + i, f"R{i}") for i in range(4)]
     await raid(Driver(first, fake_api), fake_api, people)
     await finish_catching_up(first)  # the stop: the queued askers are cancelled before they run
@@ -70,10 +73,7 @@ async def test_a_restart_asks_whoever_was_still_owed_once(make_app, settings, db
 
 async def test_owed_requests_whose_window_closed_while_down_are_listed_not_asked(make_app, settings, db, fake_api,
                                                                                   owner, clock):
-    fake_api.private_message(owner, "/start")
-    fake_api.add_chat(GROUP, "Rust Embedded")
-    first = await make_app(settings, db)
-    deps_of(first).first_questions.at_once = 1
+    first = await screening_app(make_app, settings, db, fake_api, owner, at_once=1)
     people = [fake_api.user(62_000 + i, f"S{i}") for i in range(3)]
     fake_api.now = clock().timestamp()  # the requests are made now, by the bot's clock
     await raid(Driver(first, fake_api), fake_api, people)
@@ -97,15 +97,11 @@ async def test_owed_requests_whose_window_closed_while_down_are_listed_not_asked
 
 async def test_those_never_asked_after_a_raid_ended_go_on_the_batched_card(make_app, settings, db, fake_api, owner,
                                                                              clock):
-    fake_api.private_message(owner, "/start")
-    fake_api.add_chat(GROUP, "Rust Embedded")
-    app = await make_app(replace(settings, raid_threshold=3), db)
+    app = await screening_app(make_app, replace(settings, raid_threshold=3), db, fake_api, owner, at_once=0)
     deps = deps_of(app)
-    deps.first_questions.at_once = 1
     people = [fake_api.user(63_000 + i, f"T{i}") for i in range(6)]
     fake_api.now = clock().timestamp()
-    try:
-        deps.first_questions.at_once = 0  # Telegram is slow: nobody gets a turn while the raid passes
+    try:  # at_once=0: Telegram is slow, nobody gets a turn while the raid passes
         await raid(Driver(app, fake_api), fake_api, people)
         assert len(deps.first_questions.waiting) == 6
         clock.advance(minutes=6)  # the raid is over, and so are their windows
