@@ -375,3 +375,10 @@ def m024_add_ask_by(db: Database) -> None:
     a raid's queue lives in rows, so a restart asks whoever was still waiting."""
     db["requests"].add_column("ask_by", str)
     db.execute("create index if not exists idx_requests_ask_by on requests (ask_by) where ask_by is not null")
+
+
+@migrations()
+def m025_add_quiet(db: Database) -> None:
+    """A decision carried out without telling the requester or drawing a card (AUTO_DECLINE): kept on the row, so
+    that a decision still to be carried out after a crash is carried out the same way."""
+    db["requests"].add_column("quiet", int, not_null_default=0)

@@ -68,26 +68,22 @@ def mark_answered(db: Database, request_id: int, now: datetime) -> bool:
 
 def claim_decision(
     db: Database, request_id: int, status: str, *, actor_id: int, actor_name: str, now: datetime,
-    carry_out_at: datetime | None = None, ignored: bool = False,
+    carry_out_at: datetime, ignored: bool = False, quiet: bool = False,
 ) -> bool:
     """Atomically decide an open request (compare-and-set); False if someone else decided it first.
-    carry_out_at: the decision may be undone until then and is carried out only at that moment."""
+    carry_out_at: the decision may be undone until then and is carried out from that moment; it stays set until
+    the decision has been carried out (done_carrying_out), so a crash in between leaves it due, not lost."""
     cursor = db.execute(
         "update requests set status = ?, decided_at = ?, decided_by = ?, decided_by_name = ?, carry_out_at = ?,"
-        " ignored = ? where id = ? and status in " + OPEN,
-        [status, stamp(now), actor_id, actor_name, stamp(carry_out_at) if carry_out_at else None, int(ignored),
-         request_id],
+        " ignored = ?, quiet = ? where id = ? and status in " + OPEN,
+        [status, stamp(now), actor_id, actor_name, stamp(carry_out_at), int(ignored), int(quiet), request_id],
     )
     return cursor.rowcount == 1
 
 
-def claim_carry_out(db: Database, request_id: int, now: datetime) -> bool:
-    """Take a decision whose undo window has closed for carrying out (compare-and-set): True exactly once."""
-    cursor = db.execute(
-        "update requests set carry_out_at = null where id = ? and carry_out_at is not null and carry_out_at <= ?",
-        [request_id, stamp(now)],
-    )
-    return cursor.rowcount == 1
+def done_carrying_out(db: Database, request_id: int) -> None:
+    """Mark a decision as carried out: no longer due, no longer undoable."""
+    db.execute("update requests set carry_out_at = null where id = ?", [request_id])
 
 
 def undo_decision(db: Database, request_id: int, now: datetime) -> bool:

@@ -1,5 +1,7 @@
 """Undo and Ignore: a reviewer's decision waits 30 seconds (a row, not a timer in memory) before anyone is told."""
 
+import asyncio
+import contextlib
 from dataclasses import replace
 from datetime import timedelta
 
@@ -258,3 +260,40 @@ async def test_weekly_counts_skip_an_undone_decision_and_count_a_carried_out_one
     series = week_series(db, week)[0]
     assert (series["decided"], series["outcomes"]["declined"], series["outcomes"]["accepted"]) == (1, 1, 0)
     assert events(db, "declined") == 1 and events(db, "accepted") == 0
+
+
+@pytest.mark.parametrize("window", [timedelta(0), WINDOW], ids=["at-once", "after-the-window"])
+async def test_a_crash_while_carrying_out_a_decision_carries_it_out_at_the_next_start(
+        make_app, settings, db, fake_api, stranger, owner, clock, window):
+    fake_api.private_message(owner, "/start")
+    first = Driver(await make_app(replace(settings, undo_window=window), db), fake_api)
+    shown = await join_and_answer(first, fake_api, stranger)
+    fake_api.fail_next("approveChatJoinRequest", kind="hang")
+    if window:
+        await first.press(owner, OWNER, shown["message_id"], "v1:accept:1")
+        clock.advance(minutes=1)
+        carrying = asyncio.create_task(run_upkeep(deps_of(first.app), first.app.bot))  # the window closed
+    else:
+        carrying = asyncio.create_task(first.press(owner, OWNER, shown["message_id"], "v1:accept:1"))
+    while not fake_api.calls_to("approveChatJoinRequest"):
+        await asyncio.sleep(0.01)
+    carrying.cancel()  # the process dies while Telegram has the call: nothing after it runs …
+    with contextlib.suppress(asyncio.CancelledError):
+        await carrying
+    db.conn.rollback()  # … and nothing it had not committed is kept
+    fake_api.clear_faults()
+    [row] = requests(db)
+    assert row["status"] == "accepted" and row["carry_out_at"] is not None, "still due: the row says so"
+    assert events(db, "accepted") == 0
+
+    second = await make_app(replace(settings, undo_window=window), db)
+    await on_start(second)
+    await on_start(second)
+    assert fake_api.calls_to("approveChatJoinRequest") == [{"chat_id": GROUP, "user_id": stranger["id"]}] * 2, \
+        "the lost call, then the one at start; a second start does nothing"
+    assert len([m for m in fake_api.sent_to(stranger["id"]) if "welcome to Rust Embedded" in m["text"]]) == 1
+    [row] = requests(db)
+    assert row["status"] == "accepted" and row["carry_out_at"] is None and events(db, "accepted") == 1
+    assert buttons(card(fake_api, shown["message_id"])) == []
+    await second.shutdown()
+    await first.app.shutdown()

@@ -14,8 +14,8 @@ from bot.flow.requester import decision_template, message_requester, render_for
 from db.events import insert_event
 from db.people import set_standing
 from db.requests import (
-    claim_carry_out,
     claim_decision,
+    done_carrying_out,
     get_request,
     list_held_decisions,
     reopen_request,
@@ -28,49 +28,67 @@ log = logging.getLogger(__name__)
 
 
 async def decide(deps: Deps, bot: Bot, request_id: int, decision: Decision | str, actor: Actor, *,
-                 silent: bool = False, card: bool = True, undoable: bool = False) -> str | None:
+                 quiet: bool = False, undoable: bool = False) -> str | None:
     """Claim and carry out a decision; return the resulting status, or None if it was already decided.
-    silent: the requester is not told; card=False: no card is drawn (auto-decline); undoable: a reviewer's press,
-    held for UNDO_WINDOW (the card offers Undo) and carried out only when that closes."""
+    quiet: the requester is not told and no card is drawn (auto-decline); undoable: a reviewer's press, held for
+    UNDO_WINDOW (the card offers Undo) and carried out only when that closes."""
     decision = Decision(decision)
     status = decision.status
     now = deps.now()
     window = deps.settings.undo_window if undoable else timedelta(0)
-    carry_out_at = now + window if window > timedelta(0) else None
+    # The row says the decision is still to be carried out until it has been: a crash in between leaves it due.
     if not claim_decision(deps.db, request_id, status, actor_id=actor.user_id, actor_name=actor.name, now=now,
-                          carry_out_at=carry_out_at, ignored=decision == Decision.IGNORE):
+                          carry_out_at=now + window, ignored=decision == Decision.IGNORE, quiet=quiet):
         return None
-    if carry_out_at is not None:
-        deps.arm_carry_out(request_id, carry_out_at)
+    if window > timedelta(0):
+        deps.arm_carry_out(request_id, now + window)
         await deliver_card(deps, bot, request_id)
         return status
-    await _conclude(deps, bot, request_id, silent=silent, card=card)
+    await _carry_out_once(deps, bot, request_id)
     return get_request(deps.db, request_id)["status"]
 
 
-async def _conclude(deps: Deps, bot: Bot, request_id: int, *, silent: bool = False, card: bool = True) -> None:
-    """Record, remember and carry out a claimed decision that can no longer be undone, then redraw its card."""
+async def _carry_out_once(deps: Deps, bot: Bot, request_id: int) -> bool:
+    """Carry out a claimed decision unless this process is already doing so; False when it was."""
+    if request_id in deps.carrying_out:
+        return False
+    deps.carrying_out.add(request_id)
+    try:
+        await _conclude(deps, bot, request_id)
+    finally:
+        deps.carrying_out.discard(request_id)
+    return True
+
+
+async def _conclude(deps: Deps, bot: Bot, request_id: int) -> None:
+    """Carry out a claimed decision that can no longer be undone, record and remember it, then redraw its card."""
     request = get_request(deps.db, request_id)
-    status = request["status"]
-    insert_event(deps.db, status, deps.now(), request_id=request_id, user_id=request["user_id"],
-                 actor_id=request["decided_by"])
-    standing = standing_after(status)
-    if standing:
-        set_standing(deps.db, request["user_id"], standing, deps.now())
-    await carry_out(deps, bot, request, status, silent=silent or bool(request["ignored"]))
-    if card or request["card_message_id"]:
+    if request["carry_out_at"] is None:
+        return  # carried out meanwhile
+    status, quiet = request["status"], bool(request["quiet"])
+    await carry_out(deps, bot, request, status, silent=quiet or bool(request["ignored"]))
+    # Recorded once it is done, with no await in between: a crash before this point carries it out again at
+    # start (at least once on Telegram), and these rows are written exactly once. A decision that could not be
+    # carried out (reopened, or withdrawn on Telegram) is not remembered as made.
+    if get_request(deps.db, request_id)["status"] == status:
+        insert_event(deps.db, status, deps.now(), request_id=request_id, user_id=request["user_id"],
+                     actor_id=request["decided_by"])
+        standing = standing_after(status)
+        if standing:
+            set_standing(deps.db, request["user_id"], standing, deps.now())
+    done_carrying_out(deps.db, request_id)
+    if not quiet or request["card_message_id"]:
         await deliver_card(deps, bot, request_id)
 
 
 async def carry_out_due(deps: Deps, bot: Bot, request_id: int | None = None) -> int:
-    """Carry out, once each, the held decisions whose undo window has closed (only `request_id`'s, if given)."""
+    """Carry out, once each, the decisions whose undo window has closed and that are not carried out yet (only
+    `request_id`'s, if given): at their deadline, in the minute sweep, and at start after a crash."""
     done = 0
     for request in list_held_decisions(deps.db, due_by=deps.now()):
         if request_id is not None and request["id"] != request_id:
             continue
-        # Compare-and-set: a second job, the minute sweep or a start racing this one finds nothing left to do.
-        if claim_carry_out(deps.db, request["id"], deps.now()):
-            await _conclude(deps, bot, request["id"])
+        if await _carry_out_once(deps, bot, request["id"]):
             done += 1
     return done
 

@@ -30,6 +30,7 @@ class Deps:
     assessor: Assessor
     clock: Callable[[], datetime] = utc_now
     card_locks: KeyedLocks = field(default_factory=KeyedLocks)
+    carrying_out: set[int] = field(default_factory=set)  # decisions this process is carrying out right now
     first_questions: FirstQuestions = field(default_factory=FirstQuestions)
     llm: LlmAssessor | None = None  # ASSESS_MODEL: a language model asked first, the local model as fallback
     cas: CasClient | None = None  # CAS_CHECK: the Combot Anti-Spam list

@@ -106,7 +106,7 @@ async def open_request(deps: Deps, bot: Bot, *, kind: str, user_id: int, reply_c
     insert_event(deps.db, "opened", now, request_id=request_id, user_id=user_id, detail=kind)
     request = await settle_language(deps, get_request(deps.db, request_id), note)
     if screen and await check_cas(deps, request) == "listed" and "cas" in deps.settings.auto_decline:
-        await decide(deps, bot, request_id, Decision.DECLINE, auto_decline_actor(["cas"]), silent=True, card=False)
+        await decide(deps, bot, request_id, Decision.DECLINE, auto_decline_actor(["cas"]), quiet=True)
         insert_event(deps.db, "auto_declined", deps.now(), request_id=request_id, user_id=user_id, detail="cas")
         return get_request(deps.db, request_id)
     if cannot_ask:
@@ -207,8 +207,7 @@ async def finish(deps: Deps, bot: Bot, request: Mapping, *, thank: bool = True) 
         current = get_request(deps.db, request["id"])
         flags = auto_decline_flags(deps, await ensure_assessed(deps, current), current)
         if flags:
-            await decide(deps, bot, request["id"], Decision.DECLINE, auto_decline_actor(flags), silent=True,
-                         card=False)
+            await decide(deps, bot, request["id"], Decision.DECLINE, auto_decline_actor(flags), quiet=True)
             insert_event(deps.db, "auto_declined", deps.now(), request_id=request["id"],
                          user_id=request["user_id"], detail=",".join(flags))
             return
