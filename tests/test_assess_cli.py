@@ -57,6 +57,8 @@ def test_writes_one_line_per_request_and_skips_blank_lines():
     ("{not json", "line 2: not valid JSON"),
     ("[1, 2]", "line 2: expected a JSON object"),
     ('{"id": 1, "how": 5}', "line 2: 'how' must be a string or null"),
+    ('{"id": 1, "how": "x", "why": "y", "profile": {"photo": "no"}}', "line 2: profile photo must be true, false"),
+    ('{"id": 1, "how": "x", "why": "y", "profile": {"mood": 1}}', "line 2: profile has an unknown field 'mood'"),
 ])
 def test_malformed_line_is_reported_with_its_number(bad, message):
     code, out, err = call([], jsonl(REQUESTS[:1]) + bad + "\n" + jsonl(REQUESTS[1:]))
@@ -76,6 +78,26 @@ def test_score_prints_metrics_and_ends_with_action_accuracy(tmp_path):
     assert "tie        accuracy=1.00" in lines
     assert any(re.match(r"\s+decline\s", x) for x in lines)
     assert any("assessments/s" in x for x in lines)
+
+
+def test_a_profile_is_read_with_the_request_and_scored_against_profile_action(tmp_path):
+    good = REQUESTS[0]
+    listed = {**good, "id": "listed", "profile": {"cas": "listed", "photo": True}}
+    throwaway = {**good, "id": "throwaway", "profile": {"photo": False, "username": False, "age": "new",
+                                                        "pasted": 1, "places_in_day": 3}}
+    quiet = {**good, "id": "quiet", "profile": {"photo": False}}
+    code, out, err = call([], jsonl([good, listed, throwaway, quiet]))
+    assert code == 0, err
+    rows = {r["id"]: r for r in map(json.loads, out.splitlines())}
+    assert [rows[k]["action"] for k in ("a", "listed", "throwaway", "quiet")] == ["accept", "decline", "ask", "accept"]
+    assert rows["listed"]["reason"].startswith("the profile: listed in CAS")
+    assert rows["throwaway"]["evidence"][0].startswith("signals: ")
+    path = tmp_path / "labelled.jsonl"
+    path.write_text(jsonl([{**listed, **LABELS[0], "profile_action": "decline"},
+                           {**throwaway, **LABELS[0], "profile_action": "accept"}]), encoding="utf-8")
+    code, out, err = call(["--score", str(path)])
+    assert code == 0, err
+    assert out.splitlines()[-1] == "accuracy(action)=0.50", "judged against profile_action when there is a profile"
 
 
 def test_score_needs_the_labels(tmp_path):

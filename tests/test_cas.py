@@ -46,7 +46,7 @@ async def test_a_listed_requester_is_shown_and_suggested_for_decline(make_app, c
     await answer_all(driver, spammer)
     card = driver.card()["text"]
     assert signal_line(card) == "🔎 listed in CAS"
-    assert "Suggest: decline — listed in the Combot Anti-Spam list" in card
+    assert "Suggest: decline — the profile: listed in CAS" in card
     assert get_signals(db, 1)["cas"] == "listed"
     assert db["cas_checks"].get(SPAMMER)["listed"] == 1
 

@@ -144,13 +144,13 @@ async def test_earlier_declined_request_shows(driver, fake_api, db, stranger, ow
     assert signal_line(driver.card()["text"]) == "🔎 declined before"
 
 
-async def test_three_warning_signs_turn_accept_into_ask_and_unknown_changes_nothing(driver, fake_api, db):
+async def test_a_throwaway_looking_account_turns_accept_into_ask_and_unknown_changes_nothing(driver, fake_api, db):
     fresh = fake_api.user(9_500_000_001, "Fresh", photos=0)
     await driver.send(fresh, "/start")
     await answer_all(driver, fresh)
     card = driver.card()["text"]
     assert signal_line(card) == "🔎 no photo · no username · account probably < 1 month"
-    assert "Suggest: ask — 3 warning signs beside the answers" in card
+    assert "Suggest: ask — good answers, doubtful account: account probably < 1 month, no photo, no username" in card
     assessment = db["assessments"].get(1)
     assert assessment["action"] == "ask" and "signals" in assessment["evidence"]
 

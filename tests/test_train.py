@@ -40,6 +40,16 @@ def test_the_shipped_model_is_what_the_corpus_trains():
                 assert fresh["outputs"][name][k] == pytest.approx(spec[k], abs=0.02), (name, k)
     assert shipped["cross_validation"]["rows"] == len(rows) == report["rows"]
     assert report["action_accuracy"] > 0.8 and report["tie_accuracy"] > 0.8
+    assert fresh["signals"]["outputs"].keys() == shipped["signals"]["outputs"].keys() == {"decline", "lower"}
+    for name, spec in shipped["signals"]["outputs"].items():
+        again = fresh["signals"]["outputs"][name]
+        assert again["bias"] == pytest.approx(spec["bias"], abs=0.02)
+        assert again["weights"].keys() == spec["weights"].keys(), name
+        assert again["weights"] == pytest.approx(spec["weights"], abs=0.02), name
+    # Out of fold, the learned second look beats the rule it replaced, which beats ignoring the profile …
+    assert report["profile_action_accuracy"] > report["profile_rule_accuracy"] > report["profile_unchanged_accuracy"]
+    # … and from answers read out of fold too.
+    assert report["profile_end_to_end_accuracy"] > report["profile_answers_only_accuracy"]
 
 
 async def test_decisions_become_training_examples_and_the_bot_uses_the_owners_model(
@@ -73,6 +83,17 @@ def test_training_refuses_bad_data_with_the_line(tmp_path):
     err = io.StringIO()
     assert train_main(["--prompts", str(tmp_path / "prompts")], io.StringIO(), err, env={}) == 2
     assert "mine.jsonl, line 1: missing" in err.getvalue()
+    row = json.loads(next(iter(sorted((package_prompts_dir() / "assess" / "corpus").glob("*.jsonl")))).open()
+                     .readline())
+    (corpus / "mine.jsonl").write_text(json.dumps({**row, "action": "accept", "tie": "strong", "generic": False,
+                                                   "pitch": False, "creepy": False, "vague": False,
+                                                   "profile": {"photo": False}, "profile_action": "ask"}) + "\n"
+                                       + json.dumps({**row, "action": "decline", "tie": "none", "generic": True,
+                                                     "profile": {"cas": "listed"}, "profile_action": "accept"})
+                                       + "\n", encoding="utf-8")
+    err = io.StringIO()
+    assert train_main(["--prompts", str(tmp_path / "prompts")], io.StringIO(), err, env={}) == 2
+    assert "mine.jsonl, line 2: a profile can lower the suggestion, never raise it" in err.getvalue()
     err = io.StringIO()
     assert train_main(["--with-decisions", "--db", str(tmp_path / "none.db")], io.StringIO(), err, env={}) == 2
     assert "database not found" in err.getvalue()

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from bot.core.assess import Assessment, Assessor, LexiconError, ModelError, Request
+from bot.core.assess.profile import field_problems, profile_from_row, sign_words
+from bot.core.assess.second_look import reconsider
 from bot.prompt_files import read_assessor
 
 FLAGS = ("generic", "pitch", "creepy", "vague")
@@ -56,6 +58,11 @@ def read_requests(lines: Iterable[str], name: str = "stdin") -> Iterator[tuple[i
         for key in _TEXT_KEYS:
             if row.get(key) is not None and not isinstance(row[key], str):
                 raise InputError(f"{name}, line {number}: {key!r} must be a string or null")
+        if "profile" in row:
+            problems = field_problems(row["profile"]) if isinstance(row["profile"], dict) else [
+                "'profile' must be an object"]
+            if problems:
+                raise InputError(f"{name}, line {number}: {'; '.join(problems)}")
         yield number, row
 
 
@@ -66,8 +73,11 @@ def row_request(row: Mapping[str, Any]) -> Request:
 
 
 def assess_row(row: Mapping[str, Any], assessor: Assessor) -> Assessment:
-    """Assess one input line."""
-    return assessor.assess(row_request(row))
+    """Assess one input line (and reconsider it with its "profile", when it has one: see prompts/assess/README.md)."""
+    a = assessor.assess(row_request(row))
+    if isinstance(row.get("profile"), dict):
+        a = reconsider(a, sign_words(profile_from_row(row["profile"])), assessor.model.profile)
+    return a
 
 
 def output_line(row: Mapping[str, Any], a: Assessment) -> str:
@@ -87,7 +97,9 @@ class Scores:
     def add(self, gold: Mapping[str, Any], a: Assessment) -> None:
         self.n += 1
         for label in FLAGS + tuple(CLASSES):
-            self.pairs.setdefault(label, []).append((gold[label], getattr(a, label)))
+            # A row with a profile is judged against the suggestion once the profile is known.
+            wanted = gold.get("profile_action", gold[label]) if label == "action" and "profile" in gold else gold[label]
+            self.pairs.setdefault(label, []).append((wanted, getattr(a, label)))
 
     def prf(self, label: str, positive: Any = True) -> tuple[float, float, float, int]:
         """Precision, recall, F1 and support of ``positive`` for ``label``."""

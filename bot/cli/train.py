@@ -27,6 +27,7 @@ from bot.core.assess.corpus import FLAGS, TIES, row_problems
 from bot.core.assess.features import Request, extract, scale
 from bot.core.assess.lexicon import Lexicon
 from bot.core.assess.model import FORMAT, encode_weights
+from bot.core.assess.profile import profile_features, profile_from_row, warning_features
 from bot.prompt_files import package_prompts_dir, read_lexicon
 
 C = 8.0  # inverse regularisation: chosen by grouped cross-validation on the corpus
@@ -35,6 +36,8 @@ FOLDS = 5
 PRUNE = 1  # int8 steps
 BLOCK_ORDER = ("how_chars", "why_chars", "words", "shape", "cues", "door")  # as features.extract() gives them
 OWNER_WEIGHT = 2.0  # one of the owner's own decisions counts as much as two corpus rows
+PROFILE_C = 1.0  # the profile model has few rows and few features: keep its weights modest
+PROFILE_MIN_DF = 2
 
 
 class TrainError(Exception):
@@ -323,19 +326,29 @@ def fit_model(exs: list[Example], calib: dict, meta: dict) -> dict:
                       for block in BLOCK_ORDER if block in by_block}}
 
 
-def scores_report(exs: list[Example], oof: dict, calib: dict) -> dict:
-    """Grouped cross-validation scores: F1 of each flag, accuracy of tie and of the suggested action."""
+def oof_readings(exs: list[Example], oof: dict, calib: dict) -> tuple[dict[str, list[bool]], list[str], list[str]]:
+    """Each example's flags, tie and suggested action as a model that never saw its kind of owner reads them."""
     import numpy as np
 
     from bot.core.assess import decide_action
 
-    report: dict[str, float] = {}
     flags_pred: dict[str, list[bool]] = {}
     for output in FLAGS:
         a, b = calib[output]["platt"]
         probs = 1 / (1 + np.exp(-(a * oof[output]["yes"] + b)))
         flags_pred[output] = [bool(p >= calib[output]["threshold"]) for p in probs]
     tie_pred = [max(TIES, key=lambda c, i=i: oof["tie"][c][i]) for i in range(len(exs))]
+    a, b = calib["accept"]["platt"]
+    accept_p = 1 / (1 + np.exp(-(a * oof["accept"]["yes"] + b)))
+    actions = [decide_action({f: flags_pred[f][i] for f in FLAGS}, tie_pred[i], float(accept_p[i]))
+               for i in range(len(exs))]
+    return flags_pred, tie_pred, actions
+
+
+def scores_report(exs: list[Example], oof: dict, calib: dict) -> dict:
+    """Grouped cross-validation scores: F1 of each flag, accuracy of tie and of the suggested action."""
+    report: dict[str, float] = {}
+    flags_pred, tie_pred, actions = oof_readings(exs, oof, calib)
     corpus = [i for i, ex in enumerate(exs) if ex.labels.get("tie") is not None]
     for output in FLAGS:
         tp = sum(1 for i in corpus if flags_pred[output][i] and exs[i].labels[output])
@@ -343,13 +356,152 @@ def scores_report(exs: list[Example], oof: dict, calib: dict) -> dict:
         fn = sum(1 for i in corpus if not flags_pred[output][i] and exs[i].labels[output])
         report[f"{output}_f1"] = round(2 * tp / (2 * tp + fp + fn), 3) if tp else 0.0
     report["tie_accuracy"] = round(sum(tie_pred[i] == exs[i].labels["tie"] for i in corpus) / len(corpus), 3)
-    a, b = calib["accept"]["platt"]
-    accept_p = 1 / (1 + np.exp(-(a * oof["accept"]["yes"] + b)))
-    actions = [decide_action({f: flags_pred[f][i] for f in FLAGS}, tie_pred[i], float(accept_p[i]))
-               for i in range(len(exs))]
     report["action_accuracy"] = round(sum(actions[i] == exs[i].labels["action"] for i in corpus) / len(corpus), 3)
     report["rows"] = len(corpus)
     return report
+
+
+@dataclass
+class ProfileExample:
+    """One corpus row with a warning sign in its profile: the profile model's features and targets."""
+
+    features: list[str]
+    signs: int
+    action: str  # the answers' suggestion
+    profile_action: str  # the suggestion once the profile is known
+    group: str
+
+    def target(self, output: str) -> bool | None:
+        """"decline": did the profile make it a decline; "lower": did it turn an accept into an ask (None: the row
+        says nothing about that output)."""
+        if output == "decline":
+            return None if self.action == "decline" else self.profile_action == "decline"
+        if self.action != "accept" or self.profile_action == "decline":
+            return None
+        return self.profile_action == "ask"
+
+
+PROFILE_OUTPUTS = ("decline", "lower")
+
+
+def profile_examples(rows: list[dict]) -> list[ProfileExample]:
+    """The rows whose profile shows a warning sign (a profile without one never changes a suggestion)."""
+    out = []
+    for r in rows:
+        if "profile" not in r:
+            continue
+        signs = warning_features(profile_from_row(r["profile"]))
+        if signs:
+            out.append(ProfileExample(profile_features(signs, r["tie"], r["action"]), len(signs), r["action"],
+                                      r["profile_action"], r["owner"]))
+    return out
+
+
+def _fit_profile(exs: list[ProfileExample]) -> dict[str, tuple[float, dict[str, float]]]:
+    """Each output's bias and weights, fitted on the examples that speak to it."""
+    from sklearn.linear_model import LogisticRegression
+
+    fitted: dict[str, tuple[float, dict[str, float]]] = {}
+    for output in PROFILE_OUTPUTS:
+        labelled = [ex for ex in exs if ex.target(output) is not None]
+        counts: dict[str, int] = {}
+        for ex in labelled:
+            for f in set(ex.features):
+                counts[f] = counts.get(f, 0) + 1
+        vocab = sorted(f for f, n in counts.items() if n >= PROFILE_MIN_DF)
+        y = [ex.target(output) for ex in labelled]
+        if not vocab or len(set(y)) < 2:
+            fitted[output] = (-5.0 if not any(y) else 5.0, {})
+            continue
+        index = {f: i for i, f in enumerate(vocab)}
+        x = [[0.0] * len(vocab) for _ in labelled]
+        for row, ex in zip(x, labelled, strict=True):
+            for f in ex.features:
+                if f in index:
+                    row[index[f]] = 1.0
+        model = LogisticRegression(C=PROFILE_C, solver="liblinear", max_iter=5000).fit(x, y)
+        fitted[output] = (float(model.intercept_[0]),
+                          {f: float(w) for f, w in zip(vocab, model.coef_[0], strict=True) if abs(w) >= 0.01})
+    return fitted
+
+
+def _decided(fitted: dict, features: list[str], action: str) -> str:
+    """What a fitted profile model makes of the answers' suggestion (as bot/core/assess/second_look.py does)."""
+    import math
+
+    def p(output: str) -> float:
+        bias, weights = fitted[output]
+        return 1 / (1 + math.exp(-(bias + sum(weights.get(f, 0.0) for f in features))))
+
+    if action == "decline" or not features:
+        return action
+    if p("decline") >= 0.5:
+        return "decline"
+    return "ask" if action == "accept" and p("lower") >= 0.5 else action
+
+
+def _profile_action(fitted: dict, ex: ProfileExample) -> str:
+    """What the fitted profile model suggests for an example, given the answers' labelled suggestion."""
+    return _decided(fitted, ex.features, ex.action)
+
+
+def _end_to_end(rows: list[dict], readings: list[tuple[str, str]], fitted_for) -> tuple[float, float, int]:
+    """On every row with a profile: how often the suggestion once the profile is known is right, from answers read
+    out of fold and a profile model that never saw the row's kind of owner — and how often it is right from the
+    answers alone."""
+    full = text = n = 0
+    for row, (tie, action) in zip(rows, readings, strict=True):
+        if "profile" not in row:
+            continue
+        signs = warning_features(profile_from_row(row["profile"]))
+        final = _decided(fitted_for(row["owner"]), profile_features(signs, tie, action), action)
+        full += final == row["profile_action"]
+        text += action == row["profile_action"]
+        n += 1
+    return round(full / n, 3), round(text / n, 3), n
+
+
+def _rule_action(ex: ProfileExample) -> str:
+    """The hand-written rule the model replaced: listed in CAS declines, three warning signs lower an accept."""
+    if ex.action == "decline" or "cas_listed" in ex.features:
+        return "decline"
+    return "ask" if ex.action == "ask" or ex.signs >= 3 else "accept"
+
+
+def train_profile(rows: list[dict], readings: list[tuple[str, str]] | None = None) -> dict | None:
+    """The profile model's document for model.json ("signals"), with its grouped cross-validation; None when no
+    row carries a profile with a warning sign. `readings`: each row's (tie, action) as the answers' model read it
+    out of fold, for the end-to-end score."""
+    exs = profile_examples(rows)
+    if not exs:
+        return None
+    kinds = sorted({ex.group for ex in exs} | {r["owner"] for r in rows})
+    fold_of = {kind: i % FOLDS for i, kind in enumerate(kinds)}
+    predicted = [""] * len(exs)
+    fold_models = []
+    for fold in range(FOLDS):
+        train_part = [ex for ex in exs if fold_of[ex.group] != fold]
+        fitted = _fit_profile(train_part)
+        fold_models.append(fitted)
+        for i, ex in enumerate(exs):
+            if fold_of[ex.group] == fold:
+                predicted[i] = _profile_action(fitted, ex)
+    n = len(exs)
+    hits = sum(p == ex.profile_action for p, ex in zip(predicted, exs, strict=True))
+    report = {"rows_with_signs": n,
+              "changed_by_profile": sum(ex.profile_action != ex.action for ex in exs),
+              "action_accuracy": round(hits / n, 3),
+              "rule_accuracy": round(sum(_rule_action(ex) == ex.profile_action for ex in exs) / n, 3),
+              "unchanged_accuracy": round(sum(ex.action == ex.profile_action for ex in exs) / n, 3)}
+    if readings is not None:
+        full, text, rows_with_profile = _end_to_end(rows, readings, lambda kind: fold_models[fold_of[kind]])
+        report.update({"rows_with_profile": rows_with_profile, "end_to_end_accuracy": full,
+                       "answers_only_accuracy": text})
+    fitted = _fit_profile(exs)
+    return {"outputs": {name: {"bias": round(bias, 4), "weights": {f: round(w, 4) for f, w in sorted(weights.items())}}
+                        for name, (bias, weights) in fitted.items()},
+            "trained_on": {"profile_rows": sum(1 for r in rows if "profile" in r), "rows_with_signs": n},
+            "cross_validation": {"grouped_by": "kind of owner", "folds": FOLDS, **report}}
 
 
 def train(rows: list[dict], lexicon: Lexicon, owner: list[Example] | None = None,
@@ -359,6 +511,7 @@ def train(rows: list[dict], lexicon: Lexicon, owner: list[Example] | None = None
     oof = out_of_fold(exs)
     calib = calibration(exs, oof)
     report = scores_report(exs, oof, calib)
+    _, ties, actions = oof_readings(exs, oof, calib)
     digest = corpus_digest(rows)
     meta = {"version": f"{digest}" + (f"+{len(owner)}d" if owner else ""),
             "trained_on": {"corpus_rows": len(rows), "corpus_sha256": digest, "owner_decisions": len(owner or []),
@@ -368,7 +521,13 @@ def train(rows: list[dict], lexicon: Lexicon, owner: list[Example] | None = None
             "settings": {"C": C, "min_df": MIN_DF}}
     if now is not None:
         meta["trained_at"] = now.isoformat(timespec="seconds")
-    return fit_model(exs, calib, meta), report
+    document = fit_model(exs, calib, meta)
+    profile = train_profile(rows, list(zip(ties, actions, strict=False))[:len(rows)])
+    if profile is not None:
+        document["signals"] = profile
+        report.update({f"profile_{k}": v for k, v in profile["cross_validation"].items()
+                       if k not in ("grouped_by", "folds")})
+    return document, report
 
 
 def main(argv: Sequence[str], stdout: IO[str] | None = None, stderr: IO[str] | None = None,

@@ -3,24 +3,20 @@
 Every signal may be unknown (None): a call that failed or was skipped, a value Telegram did not give. Unknown is
 never counted against anyone; the card says "unknown" only where the owner would otherwise wonder."""
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.account_age import age_band
-from bot.core.assess import Assessment, Evidence
+from bot.core.assess import Assessment
+from bot.core.assess.profile import Profile, sign_words
+from bot.core.assess.second_look import ProfileModel, reconsider
 
-LINK_RE = re.compile(r"(?i)\b(?:https?://|www\.|t\.me/|telegram\.me/)\S+|\b[\w-]+\.(?:com|net|org|io|me|ru|xyz|top|"
-                     r"shop|site|online|info|biz|app|link|club)\b")
-MENTION_RE = re.compile(r"(?<![\w@])@[A-Za-z]\w{3,31}")
-MANY_EMOJI = 3
 PASTE_MIN_CHARS = 150  # a long answer …
 PASTE_CHARS_PER_SECOND = 15  # … that arrived faster than anyone types looks pasted
 SHOWN_WORDS = 8
-RISKY_TO_ACCEPT = 3  # this many warning signs turn an "accept" into "ask" (never into "decline")
-EARLIER = {"declined": "declined before", "blocked": "blocked before", "expired": "expired before"}
+RAID_UNKNOWN = "profile unknown (raid)"
+AGES = {"< 1 month": "new", "< 1 year": "young"}
 
 
 @dataclass(frozen=True)
@@ -41,24 +37,6 @@ class Signals:
     cas: str | None = None  # listed | clear | failed | None (not checked)
 
 
-def _emoji_count(text: str) -> int:
-    return sum(1 for ch in text if unicodedata.category(ch) == "So")
-
-
-def text_marks(text: str | None) -> list[str]:
-    """What stands out in a name or bio: 'link', '@mention', 'many emoji'."""
-    if not text:
-        return []
-    marks = []
-    if LINK_RE.search(text):
-        marks.append("link")
-    if MENTION_RE.search(text):
-        marks.append("@mention")
-    if _emoji_count(text) >= MANY_EMOJI:
-        marks.append("many emoji")
-    return marks
-
-
 def pasted_answers(opened_at: datetime, answers: Iterable[Mapping]) -> int:
     """How many typed answers were long and arrived faster than typing since the question before them (the
     previous answer, or the request's start); taps and edited answers set the pace but are not judged."""
@@ -76,30 +54,22 @@ def pasted_answers(opened_at: datetime, answers: Iterable[Mapping]) -> int:
     return count
 
 
+def as_profile(s: Signals, now: datetime) -> Profile:
+    """The signals as the assessor's profile (the account's age estimated from its id)."""
+    return Profile(photo=s.has_photo, username=s.has_username, premium=s.premium,
+                   age=AGES.get(age_band(s.user_id, now) or ""), name=s.name, bio=s.bio, pasted=s.pasted,
+                   edited=s.edited, places_in_day=s.places_in_day, earlier=s.earlier, cas=s.cas)
+
+
+def warning_signs(s: Signals, now: datetime) -> dict[str, str]:
+    """The signs that count against a request: each one's feature name (what the model reads) and its plain
+    words (what the owner reads), in the card's order; unknown signals are not among them."""
+    return sign_words(as_profile(s, now))
+
+
 def warnings(s: Signals, now: datetime) -> list[str]:
-    """The signs that count against a request, in plain words (unknown signals are not among them)."""
-    words = []
-    if s.cas == "listed":
-        words.append("listed in CAS")
-    if s.has_photo is False:
-        words.append("no photo")
-    if s.has_username is False:
-        words.append("no username")
-    band = age_band(s.user_id, now)
-    if band:
-        words.append(f"account probably {band}")
-    for mark in text_marks(s.name):
-        words.append(f"{mark} in name")
-    for mark in text_marks(s.bio):
-        words.append(f"{mark} in bio")
-    if s.pasted:
-        words.append("long answer in seconds (pasted?)" if s.pasted == 1 else f"{s.pasted} answers pasted?")
-    if s.edited:
-        words.append("edited an answer" if s.edited == 1 else f"edited {s.edited} answers")
-    if s.places_in_day >= 2:
-        words.append(f"asked {s.places_in_day} places in a day")
-    words.extend(EARLIER[status] for status in dict.fromkeys(s.earlier) if status in EARLIER)
-    return words
+    """The signs that count against a request, in plain words."""
+    return list(warning_signs(s, now).values())
 
 
 def signal_words(s: Signals, now: datetime) -> list[str]:
@@ -108,7 +78,7 @@ def signal_words(s: Signals, now: datetime) -> list[str]:
     if s.premium:
         words.append("Premium")
     if s.profile == "raid":
-        words.append("profile unknown (raid)")
+        words.append(RAID_UNKNOWN)
     elif s.profile == "gathered" and s.has_photo is None:
         words.append("photo unknown")
     if s.cas == "failed":
@@ -116,15 +86,7 @@ def signal_words(s: Signals, now: datetime) -> list[str]:
     return words[:SHOWN_WORDS]
 
 
-def with_signals(a: Assessment, s: Signals, now: datetime) -> Assessment:
-    """The text model's suggestion adjusted by the signals: listed in CAS suggests decline; three or more
-    warning signs turn an "accept" into "ask". Nothing else changes, and unknown signals change nothing."""
-    signs = warnings(s, now)
-    # The card shows every signal on its own line: evidence is added only where it changed the suggestion.
-    evidence = (Evidence("signals", ", ".join(signs[:4])), *a.evidence)
-    if s.cas == "listed" and a.action != "decline":
-        return replace(a, action="decline", reason="listed in the Combot Anti-Spam list", evidence=evidence)
-    if a.action == "accept" and len(signs) >= RISKY_TO_ACCEPT:
-        return replace(a, action="ask", reason=f"{len(signs)} warning signs beside the answers",
-                       evidence=evidence)
-    return a
+def with_signals(a: Assessment, s: Signals, now: datetime, model: ProfileModel | None) -> Assessment:
+    """The answers' suggestion reconsidered with the signals by the learned profile model: it may lower the
+    suggestion, never raise it, and a request without warning signs keeps it."""
+    return reconsider(a, warning_signs(s, now), model)

@@ -50,8 +50,8 @@ def _stored(row: Mapping) -> Assessment:
 
 
 def adjusted(deps: Deps, request: Mapping, a: Assessment) -> Assessment:
-    """The text model's reading adjusted by the signals beyond the answers (bot/core/signals.py)."""
-    return with_signals(a, signals_for(deps, request), deps.now())
+    """The answers' reading reconsidered with the signals beyond them (bot/core/signals.py)."""
+    return with_signals(a, signals_for(deps, request), deps.now(), deps.assessor.model.profile)
 
 
 def store(deps: Deps, request_id: int, a: Assessment) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.core.assess.profile import profile_problems
+
 KEYS = ("id", "owner", "lang", "choice", "how", "why", "start_source", "tie", "generic", "pitch", "creepy", "vague",
         "action", "summary")
 CHOICES = (None, "met", "referred", "read", "search", "other")
@@ -56,4 +58,4 @@ def row_problems(row: Mapping) -> list[str]:
         problems.append("accept needs a note that is neither a template nor vague")
     if not declines and not (row["generic"] or row["vague"]) and row["tie"] == "strong" and row["action"] != "accept":
         problems.append("a strong tie with a real note (no pitch, no tracking) is accepted")
-    return problems
+    return problems + profile_problems(row)

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.core.assess.features import scale
+from bot.core.assess.profile import ProfileModel
 
 FORMAT = 2
 FLAGS = ("generic", "pitch", "creepy", "vague")
@@ -45,7 +46,9 @@ class Model:
         if data.get("format") != FORMAT:
             raise ModelError(f"model format {data.get('format')!r} is not {FORMAT}; run `python -m bot train`")
         self.version: str = data["version"]
-        self.meta: dict = {k: v for k, v in data.items() if k not in ("vocab", "outputs")}
+        self.meta: dict = {k: v for k, v in data.items() if k not in ("vocab", "outputs", "signals")}
+        # The second look at a request, once its profile is known (None: a model trained without profiles).
+        self.profile = ProfileModel(data["signals"]) if data.get("signals") else None
         # The vocabulary comes as one newline-separated string per block; each block gets its own dictionary
         # (no "block|feature" strings to build per lookup), and features are numbered block after block.
         self.vocab: dict[str, dict[str, int]] = {}
