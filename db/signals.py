@@ -47,3 +47,12 @@ def count_places_in_day(db: Database, user_id: int, around: datetime) -> int:
         " where user_id = ? and created_at between ? and ?",
         [user_id, stamp(around - timedelta(days=1)), stamp(around + timedelta(days=1))])
     return row["n"] if row else 0
+
+
+def list_open_cards_nearby(db: Database, user_id: int, around: datetime, other_than: int) -> list[dict]:
+    """The person's other open requests from within a day of `around` whose card was sent (their signals may
+    have changed)."""
+    return list(db.query(
+        "select * from requests where user_id = ? and id != ? and status in ('asking', 'pending')"
+        " and card_message_id is not null and created_at between ? and ?",
+        [user_id, other_than, stamp(around - timedelta(days=1)), stamp(around + timedelta(days=1))]))

@@ -289,7 +289,8 @@ async def test_in_a_raid_those_whose_window_closed_are_listed_with_their_bio(mak
         assert "2 not asked: Telegram's 5-minute window" in batch["text"] and "0 suggested decline" in batch["text"]
         assert "Decline all" not in str(batch["reply_markup"]), "never asked: not declined in bulk"
         for i in (4, 5):
-            assert f"J{i}\u2069 · join · not asked: window closed · bio: \u2068<b>bio {i}</b>\u2069" in batch["text"]
+            assert (f"J{i}\u2069 · join · 🔎 no username · not asked: window closed · bio: \u2068<b>bio {i}</b>\u2069"
+                    in batch["text"])
         rows = db.query("select user_id, unreachable from requests where unreachable is not null")
         assert sorted(r["user_id"] for r in rows) == [50_004, 50_005]
     finally:

@@ -115,3 +115,18 @@ async def test_a_raid_request_answered_after_the_rush_still_goes_on_a_batched_ca
     assert fake_api.sent_to(OWNER) == [], "no card of its own: it came in the raid"
     assert (await run_upkeep(deps_of(driver.app), driver.app.bot))["batched"] == 1
     assert "1 new request" in driver.last(OWNER)["text"]
+
+
+async def test_the_batched_card_shows_each_requesters_signals(driver, fake_api, db, owner, clock):
+    promo = fake_api.user(9_500_000_002, "Deals t.me/promo_deals 🚀🚀🚀")
+    await driver.send(promo, "/start")
+    await flood(driver, fake_api, 40)
+    await driver.send(promo, "Search")
+    await driver.send(promo, PITCH)
+    await run_upkeep(deps_of(driver.app), driver.app.bot)
+    [batch] = fake_api.sent_to(OWNER)
+    lines = batch["text"].splitlines()
+    assert any(line.startswith("· #1 \u2068Deals t.me/promo_deals 🚀🚀🚀\u2069 · direct · 🔎 no username, "
+                               "account probably < 1 month, link in name · suggest ") for line in lines), batch["text"]
+    assert "· #2 \u2068R00\u2069 · direct · 🔎 no username · suggest decline" in lines
+    assert "profile unknown" not in batch["text"], "every line of a batch would say it"

@@ -130,6 +130,9 @@ async def test_requests_to_several_places_in_a_day(driver, fake_api, db, strange
     [join, direct] = requests(db)
     assert (join["kind"], direct["kind"]) == ("join", "direct")
     assert "asked 2 places in a day" in signal_line(render_card(deps_of(driver.app), get_request(db, direct["id"])))
+    redraws = [c for c in fake_api.calls_to("editMessageText") if c["message_id"] == join["card_message_id"]]
+    assert redraws and "asked 2 places in a day" in signal_line(redraws[-1]["text"]), \
+        "the card already sent for the first request is redrawn with the new signal"
 
 
 async def test_earlier_declined_request_shows(driver, fake_api, db, stranger, owner, clock):

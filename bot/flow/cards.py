@@ -9,13 +9,14 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.core.card import CardFacts, fit_card, folded_values, pending_values, snoozed_values
 from bot.core.questionnaire import REASON, answer_for
 from bot.core.vocabulary import Status, is_open, outcome_word
-from bot.flow import raids
-from bot.flow.assessments import assessment_for
+from bot.flow import raids, rush
+from bot.flow.assessments import assess_now, assessment_for
 from bot.flow.deps import Deps
 from bot.flow.signals import signals_for
 from bot.telegram.keyboards import decision_keyboard, pending_keyboard, undo_keyboard, unsnooze_keyboard
 from bot.telegram.outbox import edit, notify_reviewers
 from db.answers import list_answers
+from db.assessments import get_assessment as get_assessment_row
 from db.chats import get_chat
 from db.events import insert_event
 from db.followups import get_open_followup, list_followups
@@ -35,6 +36,7 @@ from db.requests import (
     set_card,
     set_card_redraw,
 )
+from db.signals import list_open_cards_nearby
 from db.time import parse_stamp
 
 log = logging.getLogger(__name__)
@@ -99,7 +101,7 @@ async def _deliver_card(deps: Deps, bot: Bot, request_id: int, force: bool) -> N
     if not request["card_message_id"] and not force:
         if request["held"]:
             return  # shown on a batched card; "Open" sends its own card
-        if is_open(request["status"]) and raids.belongs_to_raid(deps, request):
+        if is_open(request["status"]) and rush.belongs_to_raid(deps, request):
             raids.hold(deps, request)
             return
     if is_snoozed(request):
@@ -139,6 +141,18 @@ async def refresh_card(deps: Deps, bot: Bot, request_id: int) -> None:
     """Redraw a card that was already sent (no-op when it was not sent yet)."""
     if get_request(deps.db, request_id)["card_message_id"]:
         await deliver_card(deps, bot, request_id)
+
+
+async def redraw_nearby_cards(deps: Deps, bot: Bot, request: Mapping) -> int:
+    """Reassess and redraw the person's other open cards from the same day: a new request changes what they say
+    (asked several places in a day). Returns how many were redrawn."""
+    nearby = list_open_cards_nearby(deps.db, request["user_id"], parse_stamp(request["created_at"]), request["id"])
+    for other in nearby:
+        # A language model's reading is kept (not redone for a signal); the local model's is cheap to redo.
+        if deps.llm is None and get_assessment_row(deps.db, other["id"]) is not None:
+            assess_now(deps, other)
+        await deliver_card(deps, bot, other["id"])
+    return len(nearby)
 
 
 async def reply_to_card(deps: Deps, bot: Bot, request_id: int, text: str) -> bool:

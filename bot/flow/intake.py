@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 from bot.core.questionnaire import Step, check_answer, next_step
 from bot.core.vocabulary import KNOWN_PERSON, Decision, Kind, Status, auto_decline_actor
 from bot.flow.assessments import auto_decline_flags, ensure_assessed
-from bot.flow.cards import deliver_card
+from bot.flow.cards import deliver_card, redraw_nearby_cards
 from bot.flow.decisions import decide
 from bot.flow.deps import Deps
 from bot.flow.followups import follow_up_once, store_followup_answer
@@ -120,6 +120,7 @@ async def open_request(deps: Deps, bot: Bot, *, kind: str, user_id: int, reply_c
         if screen:
             # After the first question: the requester reads it while Telegram answers.
             await gather_profile(deps, bot, request)
+    await redraw_nearby_cards(deps, bot, request)
     return get_request(deps.db, request_id)
 
 

@@ -6,40 +6,27 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
 from bot.core.card import theirs
+from bot.core.signals import RAID_UNKNOWN, signal_words
 from bot.core.text import LIST_NAME_CHARS, fits, full_name
 from bot.core.vocabulary import is_open
 from bot.flow.assessments import assessment_for
 from bot.flow.deps import Deps
+from bot.flow.rush import belongs_to_raid, raid_active
+from bot.flow.signals import signals_for
 from bot.telegram.keyboards import batch_keyboard
 from bot.telegram.outbox import WINDOW_CLOSED
 from db.events import insert_event
 from db.raids import (
-    count_recent_requests,
-    count_requests_after,
     discard_batch,
     hold_card,
     insert_batch,
     list_held,
     set_batch_message,
 )
-from db.time import parse_stamp
 
 LISTED = 30
-
-
-def raid_active(deps: Deps) -> bool:
-    """More requests arrived in the last minute than RAID_THRESHOLD."""
-    return count_recent_requests(deps.db, deps.now()) > deps.settings.raid_threshold
-
-
-def belongs_to_raid(deps: Deps, request: Mapping) -> bool:
-    """A raid is on, or the request came in one: its card goes on a batched card, not a card of its own. A raid's
-    requests are all recorded in its first seconds and then asked and answered over minutes, long after the
-    arrival rate says the raid is over; one card each then would flood the owner's chat."""
-    if raid_active(deps):
-        return True
-    # The minute from its arrival on: a raid's first requests arrive before the flood does.
-    return count_requests_after(deps.db, parse_stamp(request["created_at"])) > deps.settings.raid_threshold
+BATCH_SIGNS = 3  # signals shown on a batched card's line
+__all__ = ["belongs_to_raid", "raid_active"]  # asked here by callers that also batch
 
 
 def hold(deps: Deps, request: Mapping) -> None:
@@ -55,22 +42,31 @@ def suggested_actions(deps: Deps, requests: list[Mapping]) -> dict[int, str]:
             for r in requests}
 
 
-def batch_values(requests: list[Mapping], actions: Mapping[int, str], listed: int = LISTED, **extra) -> dict:
-    """What the batched card shows: counts, then the first `listed` requests (those never asked with their bio)."""
+def batch_values(requests: list[Mapping], actions: Mapping[int, str], listed: int = LISTED,
+                 signs: Mapping[int, list[str]] | None = None, **extra) -> dict:
+    """What the batched card shows: counts, then the first `listed` requests (those never asked with their bio),
+    each with its first few signals."""
+    signs = signs or {}
     counts = {a: sum(1 for v in actions.values() if v == a) for a in ("decline", "ask", "accept")}
     return {"total": len(requests), "counts": counts, "more": max(len(requests) - listed, 0),
             "not_asked": sum(1 for r in requests if r.get("unreachable") == WINDOW_CLOSED),
             "requests": [{"id": r["id"], "name": theirs(full_name(r), LIST_NAME_CHARS), "kind": r["kind"],
                           "action": actions.get(r["id"], ""), "status": r["status"],
                           "not_asked": r.get("unreachable") == WINDOW_CLOSED,
-                          "bio": theirs(r["bio"], 60) if r.get("bio") else None} for r in requests[:listed]],
+                          "bio": theirs(r["bio"], 60) if r.get("bio") else None,
+                          "signs": signs.get(r["id"], [])} for r in requests[:listed]],
             **extra}
 
 
 def render_batch(deps: Deps, requests: list[Mapping], actions: Mapping[int, str], **extra) -> str:
     """The batched card's text, listing fewer requests if long names and bios would pass Telegram's limit."""
+    now = deps.now()
+    # "profile unknown (raid)" would be on every line: the batch's own heading says it is a rush.
+    signs = {r["id"]: [w for w in signal_words(signals_for(deps, r), now) if w != RAID_UNKNOWN][:BATCH_SIGNS]
+             for r in requests[:LISTED]}
     for listed in (LISTED, 20, 10, 5, 0):
-        text = deps.prompts.render("owner/raid_batch.html.j2", **batch_values(requests, actions, listed, **extra))
+        text = deps.prompts.render("owner/raid_batch.html.j2",
+                                   **batch_values(requests, actions, listed, signs, **extra))
         if fits(text):
             break
     return text

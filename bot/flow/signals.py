@@ -12,7 +12,7 @@ from bot.core.signals import Signals, pasted_answers
 from bot.core.text import full_name
 from bot.core.untrusted import valid_text
 from bot.core.vocabulary import Kind
-from bot.flow import raids
+from bot.flow import rush
 from bot.flow.deps import Deps
 from bot.telegram.retry import at_most_once
 from bot.telegram.stopping import CutShort
@@ -49,7 +49,7 @@ async def gather_profile(deps: Deps, bot: Bot, request: Mapping) -> None:
     """Ask Telegram once whether the requester has a profile photo and what their bio says (two calls, never
     retried); during a raid the calls are skipped and the card says the profile is unknown."""
     # belongs_to_raid, not raid_active: a raid's requesters are asked for minutes after its arrivals stop.
-    if raids.belongs_to_raid(deps, request):
+    if rush.belongs_to_raid(deps, request):
         set_profile(deps.db, request["id"], profile="raid", has_photo=None, bio=None, now=deps.now())
         return
     user_id = request["user_id"]
