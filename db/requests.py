@@ -96,6 +96,12 @@ def undo_decision(db: Database, request_id: int, now: datetime) -> bool:
     return cursor.rowcount == 1
 
 
+def list_undoable_of(db: Database, user_id: int, now: datetime) -> list[dict]:
+    """A person's decisions still inside their undo window."""
+    return list(db.query("select * from requests where user_id = ? and carry_out_at > ? order by id",
+                         [user_id, stamp(now)]))
+
+
 def list_held_decisions(db: Database, due_by: datetime | None = None) -> list[dict]:
     """Decisions waiting out their undo window (only those due by `due_by`, if given), soonest first."""
     if due_by is None:

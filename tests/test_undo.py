@@ -297,3 +297,20 @@ async def test_a_crash_while_carrying_out_a_decision_carries_it_out_at_the_next_
     assert buttons(card(fake_api, shown["message_id"])) == []
     await second.shutdown()
     await first.app.shutdown()
+
+
+async def test_block_inside_the_window_overrides_the_accept_pressed_before_it(undo_driver, fake_api, db, stranger,
+                                                                             owner, clock):
+    stranger = {**stranger, "username": "ada"}
+    shown = await join_and_answer(undo_driver, fake_api, stranger)
+    await undo_driver.press(owner, OWNER, shown["message_id"], "v1:accept:1")
+    await undo_driver.send(owner, "/block @ada")
+    assert "blocked" in undo_driver.last(OWNER)["text"] and "1 open request decided" in undo_driver.last(OWNER)["text"]
+    [row] = requests(db)
+    assert (row["status"], row["carry_out_at"]) == ("blocked", None)
+    assert fake_api.calls_to("declineChatJoinRequest") == [{"chat_id": GROUP, "user_id": stranger["id"]}]
+    clock.advance(minutes=1)
+    await run_upkeep(deps_of(undo_driver.app), undo_driver.app.bot)
+    assert fake_api.calls_to("approveChatJoinRequest") == [], "the accept from before the block never goes out"
+    assert db["people"].get(stranger["id"])["standing"] == "blocked"
+    assert events(db, "accepted") == 0 and events(db, "blocked") == 1

@@ -20,7 +20,7 @@ from bot.flow.deps import Deps
 from bot.telegram.keyboards import pages_keyboard
 from db.events import insert_event
 from db.people import find_person, list_people, set_standing, upsert_person
-from db.requests import list_open_requests_of, list_requests_of
+from db.requests import list_open_requests_of, list_requests_of, list_undoable_of, undo_decision
 from db.time import parse_stamp
 
 PAGE_SIZE = 20
@@ -51,6 +51,10 @@ async def change_standing(deps: Deps, bot: Bot, command: str, args: list[str], a
         return unknown_person_text(deps, command, handle)
     decided = 0
     if command in DECISION_FOR:
+        # A decision still inside its undo window gives way to the standing given now: nobody blocked is let in
+        # half a minute later by an Accept pressed before the /block.
+        for held in list_undoable_of(deps.db, person["user_id"], deps.now()):
+            undo_decision(deps.db, held["id"], deps.now())
         for request in list_open_requests_of(deps.db, person["user_id"]):
             if await decide(deps, bot, request["id"], DECISION_FOR[command], actor):
                 decided += 1
