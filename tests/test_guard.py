@@ -44,3 +44,18 @@ async def test_every_reviewer_button_refuses_a_non_reviewer(driver, fake_api, db
         "a refused press sends nothing"
     assert db["requests"].get(1)["status"] == "pending"
     assert len(list(db.query("select * from events where kind = 'refused_press'"))) == len(actions)
+
+
+async def test_the_refusals_speak_the_strangers_language(driver, fake_api, db, owner):
+    olena = fake_api.user(5010, "Olena", language_code="uk")
+    await driver.send(olena, "/pending")
+    assert driver.last(olena["id"])["text"] == "Вибачте, ця команда доступна лише тим, хто розглядає заявки тут."
+    await driver.send(olena, "/start")
+    await driver.send(olena, "Ми познайомилися на PyCon у Варшаві, після вашої доповіді")
+    await driver.send(olena, "Хочу показати вам свій парсер і отримати відгук")
+    await driver.answer_followup(olena)
+    card = driver.card()
+    await driver.feed(fake_api.press_button(olena, OWNER, card["message_id"], "v1:accept:1", check_buttons=False))
+    assert fake_api.calls_to("answerCallbackQuery")[-1]["text"] == (
+        "Вирішувати щодо заявок можуть лише ті, хто їх розглядає в цьому боті.")
+    assert db.one("select status from requests")["status"] in ("asking", "pending")

@@ -14,16 +14,23 @@ from db.people import get_person
 log = logging.getLogger(__name__)
 
 
-def refuse_command(deps: Deps, user_id: int, text: str | None) -> str:
-    """A non-reviewer used an owner command: record it; the polite refusal."""
+def refuse_command(deps: Deps, user_id: int, text: str | None, language_code: str | None = None) -> str:
+    """A non-reviewer used an owner command: record it; the polite refusal, in their language."""
     insert_event(deps.db, "refused_command", deps.now(), user_id=user_id, detail=(text or "")[:100])
-    return deps.prompts.render("owner/not_reviewer.html.j2")
+    return _in_their_language(deps, user_id, "requester/not_reviewer.html.j2", language_code)
 
 
-def refuse_press(deps: Deps, user_id: int, data: str | None) -> str:
-    """A non-reviewer pressed a reviewer's button: record it; the alert they see."""
+def refuse_press(deps: Deps, user_id: int, data: str | None, language_code: str | None = None) -> str:
+    """A non-reviewer pressed a reviewer's button: record it; the alert they see, in their language."""
     insert_event(deps.db, "refused_press", deps.now(), user_id=user_id, detail=data)
-    return deps.prompts.render("owner/not_reviewer_alert.txt.j2")
+    return _in_their_language(deps, user_id, "requester/not_reviewer_alert.txt.j2", language_code)
+
+
+def _in_their_language(deps: Deps, user_id: int, template: str, language_code: str | None = None) -> str:
+    """A requester template in the person's language: the update's language_code, else the one stored for them."""
+    person = {"language_code": language_code} if language_code else get_person(deps.db, user_id)
+    language = language_of_person(deps, person)
+    return deps.prompts.render(deps.prompts.template_for({"kind": "direct", "language": language}, template))
 
 
 def help_text(deps: Deps) -> str:
@@ -36,9 +43,7 @@ def stale_press_alert(deps: Deps, user_id: int) -> str:
     """The alert for a button whose data no handler accepts (old, tampered or foreign): nothing changes."""
     if deps.settings.is_reviewer(user_id):
         return deps.prompts.render("owner/stale_button_alert.txt.j2")
-    language = language_of_person(deps, get_person(deps.db, user_id))
-    return deps.prompts.render(deps.prompts.template_for({"kind": "direct", "language": language},
-                                                         "requester/stale_button_alert.txt.j2"))
+    return _in_their_language(deps, user_id, "requester/stale_button_alert.txt.j2")
 
 
 def reviewer_fallback_text(deps: Deps, text: str | None) -> str:

@@ -23,7 +23,7 @@ def reviewer_command(handler: Handler) -> Handler:
             await handler(update, context)
             return
         await update.effective_message.reply_text(
-            refuse_command(context.deps, user.id, message_text(update.effective_message)))
+            refuse_command(context.deps, user.id, message_text(update.effective_message), user.language_code))
     return guarded
 
 
@@ -35,5 +35,7 @@ def reviewer_press(handler: Handler) -> Handler:
         if context.deps.settings.is_reviewer(query.from_user.id):
             await handler(update, context)
             return
-        await query.answer(refuse_press(context.deps, query.from_user.id, callback_data(query)), show_alert=True)
+        user = query.from_user
+        await query.answer(refuse_press(context.deps, user.id, callback_data(query), user.language_code),
+                           show_alert=True)
     return guarded
