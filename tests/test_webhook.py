@@ -200,6 +200,29 @@ def test_sigterm_in_webhook_mode_while_a_send_hangs_stops_within_ten_seconds(fak
     assert rows(db_path) == [(SAM, "asking")]
 
 
+def test_sigterm_while_setting_the_webhook_stops_cleanly(fake_api, tmp_path):
+    server = fake_api.serve()
+    fake_api.fail_next("setWebhook", kind="hang")
+    db_path = tmp_path / "doorman.db"
+    bot, _ = start_webhook_bot(server.base_url, db_path, tmp_path, WEBHOOK_SECRET="given-secret")
+    code, output = None, ""
+    try:
+        wait_for(lambda: fake_api.calls_to("setWebhook"), "the bot to try to set its webhook")
+        bot.send_signal(signal.SIGTERM)
+        try:
+            output, _ = bot.communicate(timeout=GRACE_PERIOD)
+            code = bot.returncode
+        except subprocess.TimeoutExpired:
+            pass
+    finally:
+        if bot.returncode is None:
+            output += stop_bot(bot)
+        fake_api.clear_faults()
+        server.close()
+    assert code == 0, f"exited {code} (None: still running {GRACE_PERIOD} s after SIGTERM):\n{output}"
+    assert "Traceback" not in output and TOKEN not in output and "given-secret" not in output, output
+
+
 def test_webhook_path_constant_matches_the_url():
     assert WEBHOOK_URL.endswith(WEBHOOK_PATH)
 
