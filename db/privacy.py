@@ -57,9 +57,12 @@ def erase_words(db: Database, request_ids: list[int], now: datetime) -> None:
         return
     ids = ",".join(str(int(i)) for i in request_ids)
     with db.transaction():
+        # card_redraw: a card already sent still shows the words; the minute sweep redraws it erased.
         db.execute(f"update requests set opening_note = null, bio = null, unreachable = null, decision_note = null,"
                    f" reply_chat_id = null, opening_message_id = null, buttons_message_id = null,"
-                   f" erased_at = coalesce(erased_at, ?) where id in ({ids})", [stamp(now)])
+                   f" erased_at = coalesce(erased_at, ?),"
+                   f" card_redraw = case when card_message_id is null then card_redraw else 1 end"
+                   f" where id in ({ids})", [stamp(now)])
         # The choice is a key of our own questionnaire (e.g. 'met'), not the person's words: the weekly summary
         # counts how people found the owner by it.
         db.execute(f"update answers set text = null, message_id = null where request_id in ({ids})")

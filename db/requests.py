@@ -306,6 +306,7 @@ def set_card_redraw(db: Database, request_id: int, due: bool) -> None:
     db.execute("update requests set card_redraw = ? where id = ?", [int(due), request_id])
 
 
-def list_cards_to_redraw(db: Database) -> list[dict]:
-    """Requests whose sent card still waits for a redraw that failed."""
-    return list(db.query("select * from requests where card_redraw = 1 and card_message_id is not null order by id"))
+def list_cards_to_redraw(db: Database, limit: int = -1) -> list[dict]:
+    """Requests whose sent card waits for a redraw (one that failed, or words erased since), oldest first."""
+    return list(db.query("select * from requests where card_redraw = 1 and card_message_id is not null order by id"
+                         " limit ?", [limit]))

@@ -270,6 +270,10 @@ async def test_retention_erases_old_requests_words_daily_and_keeps_counts(make_a
     assert [a["text"] for a in db.query("select text from answers where request_id = 2 and question_key = 'why'")] \
         == ["I want to talk about gears"]
     assert counts(driver, db) == before and bob
+    await run_upkeep(deps, driver.app.bot)  # the next minute: the old card is redrawn without the words
+    [ada_card] = [m for m in fake_api.sent_to(OWNER) if m["message_id"] == ada["card_message_id"]]
+    assert ada_card["text"].startswith("#1 ") and "Erased: nothing the requester wrote is kept" in ada_card["text"]
+    assert "parser" not in ada_card["text"] and requests(db)[0]["card_redraw"] == 0
 
     clock.advance(days=20)  # Bob's decision is 31 days old now
     await run_upkeep(deps, driver.app.bot)

@@ -41,6 +41,7 @@ from db.time import parse_stamp
 
 log = logging.getLogger(__name__)
 
+REDRAWS_PER_SWEEP = 20  # Telegram lets a bot send about 20 messages a minute to one group
 TIMES = ("created_at", "answered_at", "decided_at", "snoozed_until", "carry_out_at")
 
 
@@ -177,7 +178,9 @@ async def resurface_card(deps: Deps, bot: Bot, request_id: int) -> None:
 async def resend_due_cards(deps: Deps, bot: Bot) -> int:
     """Send every card that was due but never sent (e.g. the bot stopped after the last answer), and redraw
     those whose last redraw failed."""
-    due = list_due_cards(deps.db) + list_cards_to_redraw(deps.db)
+    # Redraws are capped per sweep: after RETENTION_DAYS first runs on a big database, thousands of old cards wait
+    # to be redrawn erased, and at the owner's chat's pace they must not hold up the rest of the sweep.
+    due = list_due_cards(deps.db) + list_cards_to_redraw(deps.db, REDRAWS_PER_SWEEP)
     for request in due:
         await deliver_card(deps, bot, request["id"])
     return len(due)
