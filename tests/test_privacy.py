@@ -2,6 +2,7 @@
 tools; counts in /stats and the weekly summary stay right after anything is erased."""
 
 import csv
+import gzip
 import io
 import json
 import subprocess
@@ -98,6 +99,28 @@ async def test_export_sends_csv_and_json_lines_files_of_requests_answers_and_dec
         fake_api.calls_to("sendDocument")) == 3
     await driver.send(owner, "/export pdf")
     assert "Usage: /export" in driver.last(OWNER)["text"] and len(fake_api.calls_to("sendDocument")) == 3
+
+
+async def test_an_export_too_big_for_telegram_is_gzipped_or_pointed_to_the_command_line(driver, fake_api, db,
+                                                                                         stranger, owner,
+                                                                                         monkeypatch):
+    import bot.flow.privacy as privacy
+
+    await ada_asks_and_is_accepted(driver, stranger, owner)
+    await bob_is_pending(driver, fake_api)
+    raw = privacy.export_files(deps_of(driver.app), ("csv",))[1][0][1]
+    monkeypatch.setattr(privacy, "FILE_LIMIT", len(raw) - 1)  # as if the file were just over Telegram's 50 MB
+    await driver.send(owner, "/export csv")
+    [sent] = fake_api.calls_to("sendDocument")
+    assert sent["document"]["filename"] == "doorman-export-2026-11-23.csv.gz"
+    name, content = fake_api.document(OWNER, 0)
+    assert gzip.decompress(content) == raw and "(csv, gzip-compressed)" in fake_api.sent_to(OWNER)[-1]["caption"]
+
+    monkeypatch.setattr(privacy, "FILE_LIMIT", 100)  # not even compressed
+    await driver.send(owner, "/export csv")
+    assert len(fake_api.calls_to("sendDocument")) == 1
+    assert "larger than Telegram lets a bot send" in driver.last(OWNER)["text"]
+    assert "python -m bot export" in driver.last(OWNER)["text"]
 
 
 async def test_export_reads_in_another_thread_on_its_own_connection(driver, db, stranger, owner, monkeypatch):

@@ -94,7 +94,9 @@ SAMPLES = {
     "owner/card_erased.html.j2": [{"id": 3, "kind_label": USER_TEXT, "outcome": "Accepted", "withdrawn": w}
                                   for w in (True, False)],
     "owner/export.html.j2": [{"usage": True}, {"usage": False, "requests": 0},
-                             {"usage": False, "requests": 3, "format": "csv"}],
+                             {"usage": False, "requests": 3, "format": "csv", "too_large": False, "packed": False},
+                             {"usage": False, "requests": 3, "format": "csv", "too_large": False, "packed": True},
+                             {"usage": False, "requests": 3, "too_large": True, "megabytes": 50}],
     "owner/forget.html.j2": [{"step": "confirm", "name": USER_TEXT, "username": USER_TEXT, "user_id": 4,
                               "requests": r, "standing": s} for r in (1, 2) for s in ("unknown", "blocked")]
                             + [{"step": "done", "user_id": 4, "requests": 2, "withdrawn": w} for w in (0, 1)]

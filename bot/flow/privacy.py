@@ -1,6 +1,8 @@
 """Export and erasure: /export, /forget (a reviewer erases someone, after a confirmation), /forget_me (a requester
 erases themselves), and the retention sweep that erases old requests' words."""
 
+import asyncio
+import gzip
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -36,6 +38,7 @@ RETENTION_STATE = "retention_sweep"
 # The weekly summary reads the audit log of this week and the week before (and catches up on a missed week):
 # five weeks of it are all it needs; older entries are kept only as long as RETENTION_DAYS (or a year) says.
 SUMMARY_EVENTS = timedelta(days=35)
+FILE_LIMIT = 50_000_000  # the largest file a bot may send
 AUDIT_LOG_DEFAULT = timedelta(days=365)
 
 
@@ -44,6 +47,15 @@ def export_files(deps: Deps, formats: tuple[str, ...], since: datetime | None = 
     rows = list_export(deps.db, since)
     day = deps.now().date().isoformat()
     return len(rows), [(f"doorman-export-{day}.{fmt}", render_export(rows, fmt).encode()) for fmt in formats]
+
+
+def fit_for_telegram(name: str, content: bytes) -> tuple[str, bytes] | None:
+    """A file as Telegram takes it: as it is under FILE_LIMIT, else gzipped (name.gz); None when even that is too
+    big (call it off the loop: compressing tens of megabytes takes a second)."""
+    if len(content) <= FILE_LIMIT:
+        return name, content
+    packed = gzip.compress(content, compresslevel=6)
+    return (f"{name}.gz", packed) if len(packed) <= FILE_LIMIT else None
 
 
 async def send_export(deps: Deps, bot: Bot, chat_id: int, args: list[str], actor_id: int) -> str | None:
@@ -55,9 +67,13 @@ async def send_export(deps: Deps, bot: Bot, chat_id: int, args: list[str], actor
     count, files = await off_the_loop(deps, lambda reader: export_files(reader, formats))
     if not count:
         return deps.prompts.render("owner/export.html.j2", usage=False, requests=0)
-    for name, content in files:
-        caption = deps.prompts.render("owner/export.html.j2", usage=False, requests=count,
-                                      format=name.rsplit(".", 1)[1])
+    fitted = await asyncio.to_thread(lambda: [fit_for_telegram(name, content) for name, content in files])
+    if None in fitted:
+        return deps.prompts.render("owner/export.html.j2", usage=False, requests=count, too_large=True,
+                                   megabytes=FILE_LIMIT // 1_000_000)
+    for name, content in fitted:
+        caption = deps.prompts.render("owner/export.html.j2", usage=False, requests=count, too_large=False,
+                                      format=name.removesuffix(".gz").rsplit(".", 1)[1], packed=name.endswith(".gz"))
         await bot.send_document(chat_id, document=content, filename=name, caption=caption)
     insert_event(deps.db, "exported", deps.now(), actor_id=actor_id, detail=",".join(formats))
     return None
