@@ -180,3 +180,16 @@ async def test_a_missed_connection_update_is_fetched(driver, fake_api, db, owner
     await driver.feed(fake_api.business_message(CONN, stranger, stranger, "hi there"))
     assert fake_api.calls_to("getBusinessConnection")
     assert "assistant" in in_biz_chat(fake_api, stranger["id"])[-1]["text"]
+
+
+async def test_forget_me_in_the_owners_chat_erases_and_answers_there(driver, fake_api, db, owner, stranger):
+    await connect(driver, fake_api, owner)
+    await driver.feed(fake_api.business_message(CONN, stranger, stranger, "Hi! Quick question about your book"))
+    await driver.feed(fake_api.business_message(CONN, stranger, stranger, "/forget_me"))
+    reply = in_biz_chat(fake_api, stranger["id"])[-1]["text"]
+    assert "erased" in reply.lower(), reply
+    assert fake_api.sent_to(stranger["id"]) == [], "answered in the chat they wrote in, not the bot's"
+    [request] = requests(db)
+    assert request["status"] == "withdrawn" and request["erased_at"] and request["opening_note"] is None
+    assert db.one("select * from people where user_id = ?", [stranger["id"]]) is None
+    assert len(requests(db)) == 1, "/forget_me is not taken as a new request's first message"

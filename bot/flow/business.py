@@ -5,10 +5,12 @@ import logging
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot.core.commands import command_word
 from bot.core.vocabulary import is_open
 from bot.flow.cards import deliver_card
 from bot.flow.deps import Deps
 from bot.flow.inbox import Incoming, receive_message
+from bot.flow.privacy import forget_me
 from bot.telegram.outbox import notify_reviewers
 from bot.telegram.read import connection_values
 from db.business import get_connection, get_latest_business_request, mark_owner_spoke, upsert_connection
@@ -16,6 +18,7 @@ from db.events import insert_event
 from db.requests import mark_answered, mark_taken_over
 
 log = logging.getLogger(__name__)
+FORGET_ME = "forget_me"
 
 
 def store_connection(deps: Deps, values: dict) -> tuple[dict, dict | None]:
@@ -65,6 +68,10 @@ async def screen_business_message(deps: Deps, bot: Bot, msg: Incoming) -> None:
         return
     if msg.person["user_id"] == connection["user_id"]:
         await owner_takes_over(deps, bot, connection, msg.chat_id)
+        return
+    if command_word(msg.text) == FORGET_ME:
+        # The right to be forgotten holds at every door, the owner's own account included.
+        await forget_me(deps, bot, msg.person["user_id"], msg.chat_id, msg.business_connection_id)
         return
     await receive_message(deps, bot, msg)
 

@@ -100,13 +100,16 @@ async def forget_pressed(deps: Deps, bot: Bot, user_id: int, confirmed: bool, ac
                                withdrawn=len(withdrawn))
 
 
-async def forget_me(deps: Deps, bot: Bot, user_id: int, chat_id: int) -> None:
-    """/forget_me from a requester: erase them, tell them so (before declining a join request, while Telegram
-    still lets the bot write), withdraw what was open and redraw its card as erased."""
+async def forget_me(deps: Deps, bot: Bot, user_id: int, chat_id: int, business_connection_id: str | None = None
+                    ) -> None:
+    """/forget_me from a requester (in the bot's chat, or in the owner's own chat through Telegram Business): erase
+    them, tell them so (before declining a join request, while Telegram still lets the bot write), withdraw what
+    was open and redraw its card as erased."""
     requests, withdrawn = erase_rows(deps, user_id, AT_THEIR_REQUEST)
     try:
         await bot.send_message(chat_id, deps.prompts.render("requester/forgotten.html.j2", requests=len(requests),
-                                                            withdrawn=len(withdrawn)))
+                                                            withdrawn=len(withdrawn)),
+                               business_connection_id=business_connection_id)
     except TelegramError as exc:
         log.info("could not tell %s that their data was erased: %s", user_id, exc)
     await _after_erasing(deps, bot, user_id, requests, withdrawn)
