@@ -3,6 +3,7 @@
 import asyncio
 from dataclasses import replace
 
+import pytest
 from helpers.world import OWNER, REVIEWER, Driver
 
 from bot.flow.upkeep import handle_overdue
@@ -295,3 +296,22 @@ async def test_in_a_raid_those_whose_window_closed_are_listed_with_their_bio(mak
         assert sorted(r["user_id"] for r in rows) == [50_004, 50_005]
     finally:
         await app.shutdown()
+
+
+@pytest.mark.parametrize("how,why,asks", [
+    ("google", "I build embedded Rust drivers and want to learn from the people in the group",
+     "how exactly did you come across Rust <Embedded> & Co?"),
+    ("A friend told me", "I build embedded Rust drivers and want to learn from the people in the group",
+     "who told you about Rust <Embedded> & Co, or invited you?"),
+    ("Your talk at RustConf 2025 about async drivers", "just because",
+     "what would you like from Rust <Embedded> & Co?"),
+])
+async def test_a_join_requesters_follow_up_asks_about_the_chat_not_about_me(driver, fake_api, db, stranger,
+                                                                           how, why, asks):
+    fake_api.add_chat(GROUP, "Rust <Embedded> & Co")
+    await ask_to_join(driver, fake_api, stranger)
+    await driver.send(stranger, how)
+    await driver.send(stranger, why)
+    followup = driver.last(stranger["id"])
+    assert "One more thing" in followup["text"] and asks in followup["text"], followup["text"]
+    assert "&lt;Embedded&gt; &amp; Co" in followup["html"], "the chat's title is escaped"
