@@ -382,3 +382,11 @@ def m025_add_quiet(db: Database) -> None:
     """A decision carried out without telling the requester or drawing a card (AUTO_DECLINE): kept on the row, so
     that a decision still to be carried out after a crash is carried out the same way."""
     db["requests"].add_column("quiet", int, not_null_default=0)
+
+
+@migrations()
+def m026_create_join_closes(db: Database) -> None:
+    """Join requests withdrawn while no bot could answer Telegram (`python -m bot forget`): the running bot declines
+    each on Telegram, then deletes the row; the person's id is kept for nothing else and no longer than that."""
+    db.execute("create table if not exists join_closes (chat_id integer not null, user_id integer not null,"
+               " created_at text not null, primary key (chat_id, user_id))")

@@ -104,14 +104,18 @@ def erase_person(db: Database, user_id: int, now: datetime) -> None:
         db.execute("delete from people where user_id = ? and standing = 'unknown'", [user_id])
 
 
-def forget_person(db: Database, user_id: int, now: datetime, actor_id: int,
-                  actor_name: str) -> tuple[list[dict], list[int]]:
+def forget_person(db: Database, user_id: int, now: datetime, actor_id: int, actor_name: str, *,
+                  close_joins_later: bool = False) -> tuple[list[dict], list[int]]:
     """Withdraw the person's open requests, erase everything about them (erase_person) and mark their sent cards
     for a redraw (the running bot's minute sweep draws them as erased); their requests as they were before, and
-    the ids withdrawn."""
+    the ids withdrawn. close_joins_later: leave their withdrawn join requests to the running bot to decline on
+    Telegram (join_closes)."""
     with db.transaction():
         requests = list(db.query("select * from requests where user_id = ? order by id", [user_id]))
         withdrawn = withdraw_open(db, [r["id"] for r in requests], now, actor_id, actor_name)
+        if close_joins_later:
+            add_join_closes(db, [(r["target_chat_id"], user_id) for r in requests
+                                 if r["id"] in withdrawn and r["kind"] == "join"], now)
         erase_person(db, user_id, now)
         ids = ",".join(str(int(r["id"])) for r in requests)
         db.execute(f"update requests set card_redraw = 1 where id in ({ids}) and card_message_id is not null")
@@ -131,3 +135,20 @@ def list_words_to_expire(db: Database, decided_before: datetime, limit: int = 50
 def prune_events(db: Database, before: datetime) -> int:
     """Delete audit-log entries older than `before`; how many went."""
     return db.execute("delete from events where created_at < ?", [stamp(before)]).rowcount
+
+
+def add_join_closes(db: Database, pairs: list[tuple[int, int]], now: datetime) -> None:
+    """Remember join requests (chat id, user id) the running bot must decline on Telegram."""
+    for chat_id, user_id in pairs:
+        db.execute("insert or ignore into join_closes (chat_id, user_id, created_at) values (?, ?, ?)",
+                   [chat_id, user_id, stamp(now)])
+
+
+def list_join_closes(db: Database) -> list[dict]:
+    """Join requests still to decline on Telegram, oldest first."""
+    return list(db.query("select * from join_closes order by created_at, chat_id, user_id"))
+
+
+def drop_join_close(db: Database, chat_id: int, user_id: int) -> None:
+    """A join request declined on Telegram (or already closed there): forget it."""
+    db.execute("delete from join_closes where chat_id = ? and user_id = ?", [chat_id, user_id])

@@ -394,3 +394,27 @@ def test_retention_days_setting_is_off_unless_set():
             assert "RETENTION_DAYS" in str(exc)
         else:
             raise AssertionError(f"RETENTION_DAYS={bad} was accepted")
+
+
+async def test_python_m_bot_forget_leaves_the_join_request_for_the_running_bot_to_decline(driver, fake_api, db,
+                                                                                           db_path, owner):
+    carl = fake_api.user(5003, "Carl", username="carl")
+    fake_api.add_chat(GROUP, "Rust Embedded")
+    await driver.feed(fake_api.join_request(carl, GROUP))
+    assert requests(db)[0]["status"] == "asking"
+    db.commit()
+    out = io.StringIO()
+    assert forget_main(["5003", "--yes", "--database", str(db_path)], io.StringIO(), out) == 0
+    assert "declines their join request on Telegram" in out.getvalue()
+    assert fake_api.calls_to("declineChatJoinRequest") == [], "the command line cannot answer Telegram"
+    assert list(db.query("select chat_id, user_id from join_closes")) == [{"chat_id": GROUP, "user_id": 5003}]
+
+    fake_api.fail_next("declineChatJoinRequest", error_code=500, times=10)  # down beyond the bot's retries
+    await run_upkeep(deps_of(driver.app), driver.app.bot)
+    assert len(list(db.query("select * from join_closes"))) == 1, "kept when Telegram fails: tried again"
+    fake_api.clear_faults()
+    done = await run_upkeep(deps_of(driver.app), driver.app.bot)
+    assert done["joins_closed"] == 1
+    assert fake_api.calls_to("declineChatJoinRequest")[-1] == {"chat_id": GROUP, "user_id": 5003}
+    assert list(db.query("select * from join_closes")) == [], "and the id is gone once it is done"
+    assert (await run_upkeep(deps_of(driver.app), driver.app.bot))["joins_closed"] == 0

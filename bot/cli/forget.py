@@ -42,15 +42,14 @@ def main(argv: list[str], stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdo
             if stdin.readline().strip().lower() not in ("y", "yes"):
                 print("Nothing was erased.", file=stdout)
                 return 1
-        requests, withdrawn = forget_person(db, person["user_id"], datetime.now(UTC), ACTOR.user_id, ACTOR.name)
+        # Only the bot can answer Telegram: the running bot declines their open join requests (or at its next start).
+        requests, withdrawn = forget_person(db, person["user_id"], datetime.now(UTC), ACTOR.user_id, ACTOR.name,
+                                            close_joins_later=True)
     finally:
         db.close()
+    joins = sum(1 for r in requests if r["id"] in withdrawn and r["kind"] == Kind.JOIN)
     print(f"Erased user {person['user_id']} and {len(requests)} requests"
           f"{f' ({len(withdrawn)} open, now withdrawn)' if withdrawn else ''}. A running bot redraws their cards"
-          " within a minute.", file=stdout)
-    for request in requests:
-        if request["id"] in withdrawn and request["kind"] == Kind.JOIN:
-            # Only the bot can answer Telegram; from here the join request would stay in the chat's list.
-            print(f"Their join request to chat {request['target_chat_id']} is still listed in Telegram: decline it"
-                  " there (or let them send /forget_me to the bot).", file=stdout)
+          " within a minute" + (f" and declines their join request{'s' if joins != 1 else ''} on Telegram"
+                                " (or does so when it next starts)" if joins else "") + ".", file=stdout)
     return 0

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.core.export import export_formats, render_export
 from bot.core.text import full_name
@@ -21,9 +21,11 @@ from bot.telegram.keyboards import forget_keyboard
 from db.events import insert_event
 from db.privacy import (
     ERASED_PERSON,
+    drop_join_close,
     erase_words,
     forget_person,
     list_export,
+    list_join_closes,
     list_words_to_expire,
     prune_events,
 )
@@ -138,6 +140,23 @@ async def _after_erasing(deps: Deps, bot: Bot, user_id: int, requests: list[Mapp
                 log.info("request %s: the join request was already closed on Telegram: %s", request["id"], exc)
         if request["card_message_id"]:
             await deliver_card(deps, bot, request["id"])
+
+
+async def close_forgotten_joins(deps: Deps, bot: Bot) -> int:
+    """Decline on Telegram the join requests `python -m bot forget` withdrew (it cannot answer Telegram itself), so
+    they do not hang in the chat's list; how many were closed."""
+    closed = 0
+    for row in list_join_closes(deps.db):
+        try:
+            await bot.decline_chat_join_request(row["chat_id"], row["user_id"])
+        except BadRequest as exc:  # already closed there (withdrawn, or handled in the app): nothing left to do
+            log.info("a forgotten join request was already closed on Telegram: %s", exc)
+        except TelegramError as exc:
+            log.warning("could not decline a forgotten join request yet (the sweep will try again): %s", exc)
+            continue
+        drop_join_close(deps.db, row["chat_id"], row["user_id"])
+        closed += 1
+    return closed
 
 
 def expire_words(deps: Deps) -> int:

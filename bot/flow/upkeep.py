@@ -12,7 +12,7 @@ from bot.flow.cards import resend_due_cards, resurface_card
 from bot.flow.decisions import carry_out_due, decide
 from bot.flow.deps import Deps
 from bot.flow.intake import finish
-from bot.flow.privacy import expire_words
+from bot.flow.privacy import close_forgotten_joins, expire_words
 from bot.flow.raids import send_raid_batch
 from bot.telegram.keyboards import pending_keyboard
 from db.events import insert_event, prune_processed_updates
@@ -38,6 +38,7 @@ async def run_upkeep(deps: Deps, bot: Bot) -> dict:
         # Re-delivery happens within minutes; the newest 100,000 ids are plenty and keep the table small.
         "pruned": prune_processed_updates(deps.db),
         "erased": expire_words(deps),
+        "joins_closed": await close_forgotten_joins(deps, bot),
     }
 
 
