@@ -170,19 +170,12 @@ def hung(api) -> bool:
     return any(c.method == "sendMessage" and c.error == {"fault": "hang"} for c in api.calls)
 
 
-def test_sigterm_in_webhook_mode_while_a_send_hangs_stops_within_ten_seconds(fake_api, tmp_path):
-    server = fake_api.serve()
-    sam = fake_api.user(SAM, "Sam")
-    fake_api.user(OWNER, "Olga")
-    db_path = tmp_path / "doorman.db"
-    bot, port = start_webhook_bot(server.base_url, db_path, tmp_path, WEBHOOK_SECRET="given-secret")
+def sigterm_when(bot, api, server, ready) -> tuple[int | None, str]:
+    """Run `ready()` against the running bot, send SIGTERM, and wait GRACE_PERIOD for it to exit: its exit code
+    (None: still running, then killed) and its output. Ends the fake's faults and server either way."""
     code, output = None, ""
     try:
-        [hook] = wait_for(lambda: fake_api.calls_to("setWebhook"), "the bot to set its webhook")
-        assert hook["secret_token"] == "given-secret"
-        fake_api.fail_next("sendMessage", kind="hang", times=100, when=lambda p: p.get("chat_id") == SAM)
-        assert post_update(port, fake_api.private_message(sam, "/start"), "given-secret") == 200
-        wait_for(lambda: hung(fake_api), "the first question to Sam to hang")
+        ready()
         bot.send_signal(signal.SIGTERM)
         try:
             output, _ = bot.communicate(timeout=GRACE_PERIOD)
@@ -192,8 +185,26 @@ def test_sigterm_in_webhook_mode_while_a_send_hangs_stops_within_ten_seconds(fak
     finally:
         if bot.returncode is None:
             output += stop_bot(bot)
-        fake_api.clear_faults()
+        api.clear_faults()
         server.close()
+    return code, output
+
+
+def test_sigterm_in_webhook_mode_while_a_send_hangs_stops_within_ten_seconds(fake_api, tmp_path):
+    server = fake_api.serve()
+    sam = fake_api.user(SAM, "Sam")
+    fake_api.user(OWNER, "Olga")
+    db_path = tmp_path / "doorman.db"
+    bot, port = start_webhook_bot(server.base_url, db_path, tmp_path, WEBHOOK_SECRET="given-secret")
+
+    def send_hangs():
+        [hook] = wait_for(lambda: fake_api.calls_to("setWebhook"), "the bot to set its webhook")
+        assert hook["secret_token"] == "given-secret"
+        fake_api.fail_next("sendMessage", kind="hang", times=100, when=lambda p: p.get("chat_id") == SAM)
+        assert post_update(port, fake_api.private_message(sam, "/start"), "given-secret") == 200
+        wait_for(lambda: hung(fake_api), "the first question to Sam to hang")
+
+    code, output = sigterm_when(bot, fake_api, server, send_hangs)
     assert code == 0, f"still running {GRACE_PERIOD} s after SIGTERM (or exited {code}):\n{output}"
     assert "Traceback" not in output and TOKEN not in output and "given-secret" not in output, output
     assert "cut short because the bot is stopping" in output, output
@@ -203,22 +214,9 @@ def test_sigterm_in_webhook_mode_while_a_send_hangs_stops_within_ten_seconds(fak
 def test_sigterm_while_setting_the_webhook_stops_cleanly(fake_api, tmp_path):
     server = fake_api.serve()
     fake_api.fail_next("setWebhook", kind="hang")
-    db_path = tmp_path / "doorman.db"
-    bot, _ = start_webhook_bot(server.base_url, db_path, tmp_path, WEBHOOK_SECRET="given-secret")
-    code, output = None, ""
-    try:
-        wait_for(lambda: fake_api.calls_to("setWebhook"), "the bot to try to set its webhook")
-        bot.send_signal(signal.SIGTERM)
-        try:
-            output, _ = bot.communicate(timeout=GRACE_PERIOD)
-            code = bot.returncode
-        except subprocess.TimeoutExpired:
-            pass
-    finally:
-        if bot.returncode is None:
-            output += stop_bot(bot)
-        fake_api.clear_faults()
-        server.close()
+    bot, _ = start_webhook_bot(server.base_url, tmp_path / "doorman.db", tmp_path, WEBHOOK_SECRET="given-secret")
+    code, output = sigterm_when(bot, fake_api, server, lambda: wait_for(
+        lambda: fake_api.calls_to("setWebhook"), "the bot to try to set its webhook"))
     assert code == 0, f"exited {code} (None: still running {GRACE_PERIOD} s after SIGTERM):\n{output}"
     assert "Traceback" not in output and TOKEN not in output and "given-secret" not in output, output
 
