@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from bot.core.assess.explain import Evidence
 from bot.core.assess.profile import ProfileModel, profile_features
 
+if TYPE_CHECKING:  # the package imports this module: only the type checker may import it back
+    from bot.core.assess import Assessment
+
 SHOWN_SIGNS = 3  # signs named in a lowered suggestion's reason
 
 
-def reconsider(a, signs: Mapping[str, str], model: ProfileModel | None):
+def reconsider(a: Assessment, signs: Mapping[str, str], model: ProfileModel | None) -> Assessment:
     """The assessment `a` once the profile is known; `signs` maps each warning sign's feature name to its plain
     words, in the card's order. Unchanged without signs, without a model, or when the model keeps it."""
     if not signs or model is None or a.action == "decline":
