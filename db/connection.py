@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from db.checkpoints import Checkpointer
 from db.migrations import apply_migrations
 
 HEADER = b"SQLite format 3\x00"
@@ -65,17 +66,34 @@ class Database:
         self.unit_of_work = False
         self._reads: dict[tuple, tuple[list[str], list[tuple]]] = {}
         self._reads_changes = -1  # conn.total_changes when the remembered reads were made
+        self._checkpointer: Checkpointer | None = None
 
-    def _before_write(self) -> None:
+    def begin(self) -> None:
+        """Open the unit of work's transaction now rather than at the first write (no-op outside a unit of work, or
+        when it is open): the reads that follow are remembered until the next commit."""
         if self.unit_of_work and not self.conn.in_transaction:
             self._reads.clear()
             self.conn.execute("begin immediate")
+
+    _before_write = begin
 
     def commit(self) -> None:
         """Commit the open unit of work, if any."""
         self._reads.clear()
         if self.conn.in_transaction:
             self.conn.execute("commit")
+            if self._checkpointer is not None:
+                self._checkpointer.committed()
+
+    def checkpoint_aside(self) -> None:
+        """Leave WAL checkpoints to a thread with its own connection (db/checkpoints.py), not to this connection's
+        commits; only for a database file in WAL mode, and once."""
+        if self._checkpointer is not None or database_file(self) is None:
+            return
+        if self.conn.execute("pragma journal_mode").fetchone()[0] != "wal":
+            return
+        self.conn.execute("pragma wal_autocheckpoint = 0")
+        self._checkpointer = Checkpointer(database_file(self))
 
     def _read(self, sql: str, params: Sequence | dict) -> tuple[list[str], list[tuple], sqlite3.Cursor | None]:
         """Column names and first rows of a query, and the cursor holding the rest (None when all are read).
@@ -171,10 +189,13 @@ class Database:
         self.conn.execute("commit")
 
     def close(self) -> None:
-        """Commit what is open, then close the connection."""
+        """Commit what is open, then close the connection (the last one to close checkpoints the WAL)."""
         if self.conn.in_transaction:
             with contextlib.suppress(sqlite3.Error):
                 self.conn.execute("commit")
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         self.conn.close()
 
     def __getitem__(self, table: str):

@@ -102,6 +102,8 @@ async def _deliver_card(deps: Deps, bot: Bot, request_id: int, force: bool) -> N
         if is_open(request["status"]) and raids.belongs_to_raid(deps, request):
             raids.hold(deps, request)
             return
+    # From here on the card is always written to: its facts are read in that transaction, each once.
+    deps.db.begin()
     if is_snoozed(request):
         text, markup = render_folded_card(deps, request), unsnooze_keyboard(request_id, deps.prompts.labels)
     else:
