@@ -21,6 +21,7 @@ class Checkpointer:
         self._due = threading.Event()
         self._stopping = False
         self._commits = 0
+        self.done = 0  # checkpoints made
         self._thread = threading.Thread(target=self._run, name="doorman-checkpoints", daemon=True)
         self._thread.start()
 
@@ -48,6 +49,7 @@ class Checkpointer:
                 try:
                     # PASSIVE: copies what it can without waiting for, or blocking, the bot's writes.
                     conn.execute("pragma wal_checkpoint(PASSIVE)").fetchall()
+                    self.done += 1
                 except sqlite3.Error as exc:
                     log.warning("could not checkpoint the database's WAL (tried again later): %s", exc)
         finally:
