@@ -17,6 +17,9 @@ class Checkpointer:
     """A thread that checkpoints a WAL database when enough commits have been counted."""
 
     def __init__(self, path: Path) -> None:
+        # Opened here, so that a file that cannot be opened fails the caller (which then keeps SQLite's own
+        # checkpoints) instead of a thread that would leave the WAL to grow.
+        self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self.path = path
         self._due = threading.Event()
         self._stopping = False
@@ -39,7 +42,7 @@ class Checkpointer:
         self._thread.join()
 
     def _run(self) -> None:
-        conn = sqlite3.connect(str(self.path), isolation_level=None)
+        conn = self._conn
         try:
             while True:
                 self._due.wait()

@@ -6,6 +6,7 @@ sqlite-utils library is loaded just to apply migrations, and for `db["table"]` i
 
 import contextlib
 import itertools
+import logging
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Any
 
 from db.checkpoints import Checkpointer
 from db.migrations import apply_migrations
+
+log = logging.getLogger(__name__)
 
 HEADER = b"SQLite format 3\x00"
 
@@ -92,8 +95,12 @@ class Database:
             return
         if self.conn.execute("pragma journal_mode").fetchone()[0] != "wal":
             return
+        try:
+            self._checkpointer = Checkpointer(database_file(self))
+        except sqlite3.Error as exc:
+            log.warning("checkpoints stay in the commits: a second connection failed (%s)", exc)
+            return
         self.conn.execute("pragma wal_autocheckpoint = 0")
-        self._checkpointer = Checkpointer(database_file(self))
 
     def _read(self, sql: str, params: Sequence | dict) -> tuple[list[str], list[tuple], sqlite3.Cursor | None]:
         """Column names and first rows of a query, and the cursor holding the rest (None when all are read).
