@@ -80,6 +80,8 @@ def build_application(
     stopping = stopping or Stopping()
     # One commit per update (and before every Bot API call) instead of one per statement: see db.connection.
     deps.db.unit_of_work = True
+    # A checkpoint's fsync takes milliseconds: in a thread, not inside some update's commit.
+    deps.db.checkpoint_aside()
     bot = DoormanBot(
         settings.token,
         stopping=stopping,

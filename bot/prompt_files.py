@@ -41,6 +41,8 @@ class PromptFiles:
             undefined=StrictUndefined,
             keep_trailing_newline=False,
             trim_blocks=False,
+            # The files change only when the bot restarts: no stat() of the template file on every render.
+            auto_reload=False,
         )
         self._exists: dict[str, bool] = {}
         self._questions: dict[str, tuple[Question, ...]] = {}

@@ -12,11 +12,9 @@ FIELDS = ("assessor", "tie", "generic", "pitch", "creepy", "vague", "action", "c
 
 def get_assessment(db: Database, request_id: int) -> dict | None:
     """The stored assessment of a request (evidence decoded), or None when there is none (yet, or any more)."""
-    row = db.execute("select * from assessments where request_id = ?", [request_id]).fetchone()
-    if row is None:
+    found = db.one("select * from assessments where request_id = ?", [request_id])
+    if found is None:
         return None
-    names = [d[0] for d in db.execute("select * from assessments limit 0").description]
-    found = dict(zip(names, row, strict=True))
     found["evidence"] = json.loads(found["evidence"] or "[]")
     return found
 

@@ -5,12 +5,17 @@ sqlite-utils library is loaded just to apply migrations, and for `db["table"]` i
 """
 
 import contextlib
+import itertools
+import logging
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from db.checkpoints import Checkpointer
 from db.migrations import apply_migrations
+
+log = logging.getLogger(__name__)
 
 HEADER = b"SQLite format 3\x00"
 
@@ -40,6 +45,8 @@ def check_database_file(path: str | Path) -> None:
 
 
 WRITES = ("insert", "update", "delete", "replace")
+# Reads remembered per unit of work: small results only (a list of rows is copied out on every hit).
+READS_KEPT, ROWS_KEPT = 256, 32
 
 
 class Database:
@@ -49,20 +56,76 @@ class Database:
     the bot commits before every Bot API call and after every update, so each update's writes cost one commit
     instead of one per statement (an autocommit write costs ~50 µs, one inside a transaction ~3 µs), and nothing
     reaches Telegram before the rows that led to it are committed.
+
+    Inside the unit of work's transaction, `query` and `one` also remember their results: an update reads the same
+    person, request and answers several times between two Bot API calls. While the transaction holds the write
+    lock no other connection can commit, so what is remembered stays true until this connection changes a row
+    (`total_changes` moves: our writes, sqlite-utils' and executemany's alike); it is forgotten then, at the
+    commit, at a rollback, and at any read outside a transaction.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.unit_of_work = False
+        self._reads: dict[tuple, tuple[list[str], list[tuple]]] = {}
+        self._reads_changes = -1  # conn.total_changes when the remembered reads were made
+        self._checkpointer: Checkpointer | None = None
 
-    def _before_write(self) -> None:
+    def begin(self) -> None:
+        """Open the unit of work's transaction now rather than at the first write (no-op outside a unit of work, or
+        when it is open): the reads that follow are remembered until the next commit."""
         if self.unit_of_work and not self.conn.in_transaction:
+            self._reads.clear()
             self.conn.execute("begin immediate")
+
+    _before_write = begin
 
     def commit(self) -> None:
         """Commit the open unit of work, if any."""
+        self._reads.clear()
         if self.conn.in_transaction:
             self.conn.execute("commit")
+            if self._checkpointer is not None:
+                self._checkpointer.committed()
+
+    def checkpoint_aside(self) -> None:
+        """Leave WAL checkpoints to a thread with its own connection (db/checkpoints.py), not to this connection's
+        commits; only for a database file in WAL mode, and once."""
+        if self._checkpointer is not None or database_file(self) is None:
+            return
+        if self.conn.execute("pragma journal_mode").fetchone()[0] != "wal":
+            return
+        try:
+            self._checkpointer = Checkpointer(database_file(self))
+        except sqlite3.Error as exc:
+            log.warning("checkpoints stay in the commits: a second connection failed (%s)", exc)
+            return
+        self.conn.execute("pragma wal_autocheckpoint = 0")
+
+    def _read(self, sql: str, params: Sequence | dict) -> tuple[list[str], list[tuple], sqlite3.Cursor | None]:
+        """Column names and first rows of a query, and the cursor holding the rest (None when all are read).
+        Within a unit of work a small result is remembered until a commit or a change of any row."""
+        if not (self.unit_of_work and self.conn.in_transaction) or isinstance(params, dict):
+            # Outside a transaction another process may commit between two reads: nothing is remembered.
+            self._reads.clear()
+            cursor = self.conn.execute(sql, params)
+            return [d[0] for d in cursor.description], [], cursor
+        changes = self.conn.total_changes
+        if changes != self._reads_changes:
+            self._reads.clear()
+            self._reads_changes = changes
+        key = (sql, *params)
+        found = self._reads.get(key)
+        if found is not None:
+            return found[0], found[1], None
+        cursor = self.conn.execute(sql, params)
+        names, rows = [d[0] for d in cursor.description], cursor.fetchmany(ROWS_KEPT + 1)
+        if len(rows) > ROWS_KEPT:
+            return names, rows, cursor
+        if len(self._reads) >= READS_KEPT:
+            self._reads.clear()
+        self._reads[key] = (names, rows)
+        return names, rows, None
 
     def execute(self, sql: str, params: Sequence | dict = ()) -> sqlite3.Cursor:
         """Run one statement."""
@@ -72,16 +135,17 @@ class Database:
 
     def query(self, sql: str, params: Sequence | dict = ()) -> Iterator[dict]:
         """Rows of a query as dicts."""
-        cursor = self.conn.execute(sql, params)
-        names = [d[0] for d in cursor.description]
-        for row in cursor:
-            yield dict(zip(names, row, strict=True))
+        names, rows, rest = self._read(sql, params)
+        found = [dict(zip(names, row, strict=True)) for row in rows]
+        if rest is None:
+            return iter(found)
+        return itertools.chain(found, (dict(zip(names, row, strict=True)) for row in rest))
 
     def one(self, sql: str, params: Sequence | dict = ()) -> dict | None:
         """The first row of a query as a dict, or None."""
-        cursor = self.conn.execute(sql, params)
-        row = cursor.fetchone()
-        return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row is not None else None
+        names, rows, rest = self._read(sql, params)
+        row = rows[0] if rows else rest.fetchone() if rest is not None else None
+        return dict(zip(names, row, strict=True)) if row is not None else None
 
     def insert(self, table: str, row: dict[str, Any]) -> int:
         """Insert a row; its rowid."""
@@ -114,6 +178,7 @@ class Database:
             try:
                 yield
             except BaseException:
+                self._reads.clear()
                 self.conn.execute("rollback to block")
                 self.conn.execute("release block")
                 raise
@@ -123,6 +188,7 @@ class Database:
         try:
             yield
         except BaseException:
+            self._reads.clear()
             self.conn.execute("rollback")
             raise
         if self.unit_of_work:
@@ -130,10 +196,13 @@ class Database:
         self.conn.execute("commit")
 
     def close(self) -> None:
-        """Commit what is open, then close the connection."""
+        """Commit what is open, then close the connection (the last one to close checkpoints the WAL)."""
         if self.conn.in_transaction:
             with contextlib.suppress(sqlite3.Error):
                 self.conn.execute("commit")
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         self.conn.close()
 
     def __getitem__(self, table: str):

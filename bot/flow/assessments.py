@@ -93,5 +93,6 @@ async def ensure_assessed(deps: Deps, request: Mapping) -> Assessment:
 def auto_decline_flags(deps: Deps, assessment: Assessment, request: Mapping) -> list[str]:
     """The AUTO_DECLINE flags this assessment and the request's CAS verdict raise (empty: the owner decides)."""
     raised = {"pitch": assessment.pitch, "creepy": assessment.creepy,
-              "cas": signals_for(deps, request).cas == "listed"}
+              # Only when asked for: the signals take five reads, and AUTO_DECLINE is off by default.
+              "cas": "cas" in deps.settings.auto_decline and signals_for(deps, request).cas == "listed"}
     return sorted(flag for flag in deps.settings.auto_decline if raised.get(flag))

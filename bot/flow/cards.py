@@ -105,6 +105,8 @@ async def _deliver_card(deps: Deps, bot: Bot, request_id: int, force: bool) -> N
         if is_open(request["status"]) and rush.belongs_to_raid(deps, request):
             raids.hold(deps, request)
             return
+    # From here on the card is always written to: its facts are read in that transaction, each once.
+    deps.db.begin()
     if is_snoozed(request):
         text, markup = render_folded_card(deps, request), unsnooze_keyboard(request_id, deps.prompts.labels)
     else:
@@ -128,7 +130,7 @@ async def _deliver_card(deps: Deps, bot: Bot, request_id: int, force: bool) -> N
     if not request["card_message_id"]:
         mark_card_attempt(deps.db, request_id, deps.now())
     try:
-        message = await bot.send_message(deps.settings.card_chat_id, text, reply_markup=markup)
+        message = await bot.send_text(deps.settings.card_chat_id, text, reply_markup=markup)
     except (Forbidden, BadRequest) as exc:
         # The card stays due (re-sent by the minute sweep, at start, and when the owner presses Start).
         log.error("cannot deliver the card of request %s to chat %s: %s — the owner must open the bot and "

@@ -1,0 +1,121 @@
+"""Reads remembered inside the unit of work's transaction are never stale: forgotten when this connection changes a
+row (through any API), at a commit and at a rollback, and never kept outside a transaction, where another process
+may commit between two reads. WAL checkpoints run in a thread, not inside the bot's commits."""
+
+import sqlite3
+import time
+from datetime import UTC, datetime
+
+import pytest
+from helpers.flows import answer_all
+from helpers.world import OWNER
+
+from db import open_db
+from db.checkpoints import COMMITS
+from db.people import get_person, upsert_person
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def uow(db):
+    """The test database as the running bot uses it: one unit of work, reads remembered inside its transaction."""
+    db.unit_of_work = True
+    upsert_person(db, {"user_id": 7, "first_name": "Ada"}, NOW)
+    db.commit()
+    return db
+
+
+def selects(trace: list[str], table: str) -> int:
+    return sum(1 for sql in trace if sql.lstrip().lower().startswith("select") and f"from {table}" in sql)
+
+
+def test_a_read_inside_the_transaction_is_made_once_until_a_row_changes(uow):
+    trace: list[str] = []
+    uow.conn.set_trace_callback(trace.append)
+    uow.begin()
+    assert get_person(uow, 7)["first_name"] == "Ada"
+    assert get_person(uow, 7)["first_name"] == "Ada"
+    assert selects(trace, "people") == 1, "the second read is remembered"
+    uow.execute("update people set first_name = 'Ada L.' where user_id = 7")
+    assert get_person(uow, 7)["first_name"] == "Ada L.", "our own write is seen at once"
+    uow["people"].update(7, {"first_name": "Ada Lovelace"})  # sqlite-utils on the same connection
+    assert get_person(uow, 7)["first_name"] == "Ada Lovelace"
+    assert selects(trace, "people") == 3
+    uow.commit()
+    assert get_person(uow, 7)["first_name"] == "Ada Lovelace"
+    assert selects(trace, "people") == 4, "a commit forgets what was read"
+
+
+def test_a_remembered_row_is_a_fresh_copy(uow):
+    uow.begin()
+    get_person(uow, 7)["first_name"] = "changed by a caller"
+    assert get_person(uow, 7)["first_name"] == "Ada"
+
+
+def test_a_rollback_forgets_what_was_read_inside_it(uow):
+    uow.begin()
+    with pytest.raises(RuntimeError), uow.transaction():
+        uow.execute("update people set first_name = 'Nobody' where user_id = 7")
+        assert get_person(uow, 7)["first_name"] == "Nobody"
+        raise RuntimeError("the block fails")
+    assert get_person(uow, 7)["first_name"] == "Ada"
+
+
+def test_outside_a_transaction_another_process_commit_is_seen(uow, db_path):
+    assert get_person(uow, 7)["first_name"] == "Ada"
+    with sqlite3.connect(db_path) as other:
+        other.execute("update people set first_name = 'Grace' where user_id = 7")
+    assert get_person(uow, 7)["first_name"] == "Grace"
+
+
+def test_large_results_are_read_whole_and_not_remembered(uow):
+    for user_id in range(100, 200):
+        upsert_person(uow, {"user_id": user_id, "first_name": f"P{user_id}"}, NOW)
+    trace: list[str] = []
+    uow.conn.set_trace_callback(trace.append)
+    assert len(list(uow.query("select * from people order by user_id"))) == 101
+    assert len(list(uow.query("select * from people order by user_id"))) == 101
+    assert selects(trace, "people") == 2
+
+
+async def test_the_last_answer_reads_each_row_of_the_card_once(driver, db, stranger, reviewer):
+    await driver.send(stranger, "/start")
+    trace: list[str] = []
+    db.conn.set_trace_callback(trace.append)
+    await answer_all(driver, stranger)
+    db.conn.set_trace_callback(None)
+    card = driver.card(OWNER)
+    assert "I'd like feedback on my parser" in card["text"]
+    after_thanks = trace[max(i for i, sql in enumerate(trace) if sql.strip().lower() == "commit"
+                             and i < next(j for j, s in enumerate(trace) if "card_attempted_at" in s)):]
+    gathering = after_thanks[:next(j for j, s in enumerate(after_thanks) if "card_attempted_at" in s)]
+    for table in ("people", "answers", "request_signals", "late_messages"):
+        assert selects(gathering, table) <= 1, f"the card reads {table} once"
+
+
+def test_the_bot_checkpoints_in_a_thread_not_in_its_commits(tmp_path):
+    db = open_db(tmp_path / "c.db")
+    db.unit_of_work = True
+    db.checkpoint_aside()
+    db.checkpoint_aside()  # once only
+    assert db.conn.execute("pragma wal_autocheckpoint").fetchone()[0] == 0
+    upsert_person(db, {"user_id": 7, "first_name": "Ada"}, NOW)
+    for i in range(COMMITS * 3):
+        db.execute("update people set first_name = ? where user_id = 7", [f"Ada {i}"])
+        db.commit()
+    deadline = time.monotonic() + 30  # a bound on waiting for the thread, not a timing assertion
+    while db._checkpointer.done == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert db._checkpointer.done >= 1, "the thread checkpointed while the bot kept committing"
+    db.close()  # waits for the thread; the last connection to close checkpoints what is left
+    reopened = sqlite3.connect(tmp_path / "c.db")
+    assert reopened.execute("select first_name from people").fetchone() == (f"Ada {COMMITS * 3 - 1}",)
+    reopened.close()
+
+
+def test_an_in_memory_database_has_no_checkpoint_thread():
+    db = open_db(":memory:")
+    db.checkpoint_aside()
+    assert db.conn.execute("pragma wal_autocheckpoint").fetchone()[0] != 0
+    db.close()
