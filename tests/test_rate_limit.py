@@ -12,7 +12,7 @@ from telegram.error import RetryAfter
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.telegram.ratelimit import OVERALL_WINDOW, PacedRateLimiter, WindowClosed
+from bot.telegram.ratelimit import OVERALL_WINDOW, WIDEN_ON_429, PacedRateLimiter, WindowClosed
 
 
 def limiter_in(virtual: VirtualTime, **kwargs) -> PacedRateLimiter:
@@ -94,6 +94,8 @@ async def test_a_429_pauses_every_send_and_the_queue_resumes_at_the_same_pace():
     after = sorted(t for t, _ in sent if t > failed[0])
     assert after[0] >= failed[0] + 3, "nothing went out during the pause"
     assert all(b - a >= 1 / 29.5 - 1e-9 for a, b in zip(after, after[1:], strict=False)), "no burst afterwards"
+    assert limiter.window == OVERALL_WINDOW + WIDEN_ON_429, "a 429 widens the overall window for good"
+    assert most_in_window(after, limiter.window) <= 30
 
 
 async def test_calls_that_are_not_messages_are_not_paced_but_wait_out_a_pause():

@@ -8,9 +8,10 @@ Telegram gives, then resumes at the same pace: waiting calls are never released 
 Slots lie on an even grid. The event loop wakes the limiter a little late for every slot (a millisecond for the
 poller's rounding, more when the loop is busy); measuring each slot from that late start would lose those
 milliseconds for good, about 3 ms a slot and 8 % of the rate in a raid. So a slot taken less than one interval late
-keeps the next one on the grid; later than that (an idle queue, a stalled loop), the grid starts again from now,
-so a late loop never causes a catch-up burst. On top of the grid, no more than 30 sends start in any 1.04 s,
-counted from when each call really starts.
+keeps the next one on the grid; later than that (an idle queue, a pause after a 429, a stalled loop), the grid
+starts again from now: missed slots are not made up at once (a bench saw such bursts draw 429s). On top of
+the grid, no more than 30 sends start in any 1.04 s, counted from when each call really starts; each 429 widens
+that window a little.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ CHAT_INTERVAL = 1.0 + JITTER_MARGIN
 # apart arrived within 1.013 s; with 1.015 s and 1.03 s, 3 sends in 10,000 drew a 429.
 TELEGRAM_PER_SECOND = 30
 OVERALL_WINDOW = 1.04
+# A host busier than that spreads them more: every 429 widens the window by WIDEN_ON_429, up to MOST_WINDOW.
+WIDEN_ON_429 = 0.01
+MOST_WINDOW = 1.2
 SCAN = 500  # waiting calls looked at per slot for one whose chat may receive a message now
 
 
@@ -69,6 +73,7 @@ class PacedRateLimiter(BaseRateLimiter):
         self._next = 0.0  # the next slot on the grid: the earliest moment the next paced call may start
         # When the latest paced calls started: granted, then really started (each a one-item list, set twice).
         self._started: deque[list[float]] = deque(maxlen=TELEGRAM_PER_SECOND)
+        self.window = OVERALL_WINDOW  # widened by each 429
         self._chat_next: dict[int | str, float] = {}
         self._group_sent: dict[int | str, deque[float]] = {}
         self._paused_until = 0.0
@@ -115,6 +120,8 @@ class PacedRateLimiter(BaseRateLimiter):
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 self.too_many_requests += 1
+                if paced:
+                    self.window = min(self.window + WIDEN_ON_429, MOST_WINDOW)
                 if attempt == retries:
                     raise
                 wait = retry_seconds(exc) + 0.1
@@ -184,9 +191,10 @@ class PacedRateLimiter(BaseRateLimiter):
         return False, soonest
 
     def _window_opens(self) -> float:
-        """The earliest moment another send keeps TELEGRAM_PER_SECOND sends within any OVERALL_WINDOW."""
+        """The earliest moment another send keeps TELEGRAM_PER_SECOND sends within any window (OVERALL_WINDOW,
+        widened by 429s)."""
         started = self._started
-        return started[0][0] + OVERALL_WINDOW if len(started) == started.maxlen else 0.0
+        return started[0][0] + self.window if len(started) == started.maxlen else 0.0
 
     def _book(self, now: float, chat: Any, group: Any) -> list[float]:
         """Take the slot at `now`; returns its start time, for the call to correct when it really starts."""
