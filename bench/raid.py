@@ -94,6 +94,19 @@ class NotifyingFakeAPI(RealTimeFakeAPI):
     """Tells the requesters' thread about every message delivered to them."""
 
     requesters: Requesters | None = None
+    refused_by: Counter = Counter()  # which of Telegram's windows each 429 came from
+
+    def _rate_limit(self, method, key, params):
+        reply = super()._rate_limit(method, key, params)
+        if reply is not None:
+            now, chat = self.clock(), params.get("chat_id")
+            full = [name for name, window_key, span, limit in (
+                ("overall", ("global",), 1.0, self._limits["global"]),
+                ("per chat", ("chat", str(chat)), 1.0, self._limits["chat"]),
+                ("per group", ("group", str(chat)), 60.0, self._limits["group"]))
+                if sum(1 for t in self._windows.get(window_key, ()) if t > now - span) >= limit]
+            self.refused_by[" and ".join(full) or "?"] += 1
+        return reply
 
     def finish(self, pending):
         reply = super().finish(pending)
@@ -127,6 +140,31 @@ def outcome(db_path: Path, requesters: set[int]) -> dict:
             "answered": answered, "shown": shown, "statuses": statuses}
 
 
+def rate_timeline(delivered: list, t0: float, span: float, step: float = 30.0) -> list[float]:
+    """Messages delivered per second in each `step` seconds from t0 until t0 + span (the last one may be shorter)."""
+    rates, start = [], 0.0
+    while start < span:
+        end = min(start + step, span)
+        count = sum(1 for at, _, _ in delivered if t0 + start < at <= t0 + end)
+        rates.append(count / (end - start) if end > start else 0.0)
+        start = end
+    return rates
+
+
+def shortest_span(delivered: list, count: int) -> float:
+    """The shortest time in which `count` messages were delivered."""
+    moments = sorted(at for at, _, _ in delivered)
+    return min((b - a for a, b in zip(moments, moments[count - 1:], strict=False)), default=float("inf"))
+
+
+def slow_seconds(delivered: list, t0: float, span: float, floor: int = 25) -> str:
+    """Whole seconds from t0 until t0 + span in which fewer than `floor` messages were delivered: how many, and
+    each as second:messages."""
+    per_second = Counter(int(at - t0) for at, _, _ in delivered if t0 < at <= t0 + span)
+    slow = [f"{s}:{per_second[s]}" for s in range(int(span)) if per_second[s] < floor]
+    return f"{len(slow)} ({' '.join(slow)})" if slow else "0"
+
+
 def main() -> None:
     """Start the bot, inject the raid, play the answering requesters, wait until everyone is settled, report."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -136,6 +174,7 @@ def main() -> None:
                         help="run a busy neighbour process taking this share of a core (e.g. 0.25)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="a setting for the bot, e.g. --set DETECT_LANGUAGE=false (repeatable)")
+    parser.add_argument("--keep-log", type=Path, metavar="FILE", help="copy the bot's log here")
     args = parser.parse_args()
     settings = dict(item.split("=", 1) for item in args.set)
     n = args.n
@@ -172,8 +211,11 @@ def main() -> None:
             print(f"injected {n} join requests in {injected:.1f} s; {len(answering)} will answer", file=sys.stderr)
             deadline = t0 + JOIN_WINDOW + n / GLOBAL_PER_SEC + 300
             last_report, settled, state = t0, False, {}
+            peak_seen, peak_at = 0, 0.0
             while time.monotonic() < deadline:
                 time.sleep(2)
+                if (hwm := proc_status_kb(bot.pid, "VmHWM")) > peak_seen:
+                    peak_seen, peak_at = hwm, time.monotonic() - t0
                 state = outcome(db_path, set(requesters))
                 asked = {c for _, m, c in api.delivered[sends_before:] if m == "sendmessage"} & set(requesters)
                 accounted = asked | state["not_asked"] | state["unreachable_other"]
@@ -187,7 +229,7 @@ def main() -> None:
                     last_report = time.monotonic()
                     print(f"  {last_report - t0:5.0f} s: {len(asked)} asked, {len(state['not_asked'])} not asked, "
                           f"{len(state['answered'])} answered, {len(state['shown'])} on a card, "
-                          f"{api.too_many_requests} x 429", file=sys.stderr)
+                          f"{api.too_many_requests} x 429, peak RSS {peak_seen / 1024:.0f} MB", file=sys.stderr)
             elapsed = time.monotonic() - t0
             peak_kb, rss_kb = proc_status_kb(bot.pid, "VmHWM"), proc_status_kb(bot.pid, "VmRSS")
         finally:
@@ -198,6 +240,8 @@ def main() -> None:
             stop_bot(bot)
             server.close()
         log = (workdir / "bot.log").read_text(errors="replace")
+        if args.keep_log:
+            args.keep_log.write_text(log)
         state = outcome(db_path, set(requesters))
 
     with api.lock:
@@ -212,6 +256,7 @@ def main() -> None:
     # The rate while first questions were still waiting: every message delivered until the last first question.
     busy_span = max(firsts.values(), default=t0) - t0
     rate = sum(1 for at, _, _ in delivered if at <= t0 + busy_span) / busy_span if busy_span > 0 else 0.0
+    timeline = rate_timeline(delivered, t0, busy_span)
     refused = Counter(f"{c.method} to {'the owner' if c.params.get('chat_id') == OWNER else 'a requester'}"
                       for c in api.calls if c.error and c.error.get("error_code") == 429)
     owner_minutes = Counter(int((at - t0) // 60) for at, _, chat in delivered if chat == OWNER)
@@ -233,7 +278,8 @@ def main() -> None:
         ["unreachable for another reason", len(state["unreachable_other"])],
         ["asked after their 5-minute window (must be 0)", late],
         ["send rate until the last first question", f"{rate:.1f} msg/s = {rate / GLOBAL_PER_SEC:.0%} of 30"],
-        ["429 Too Many Requests answered", f"{api.too_many_requests} {dict(refused) if refused else ''}"],
+        ["429 Too Many Requests answered", f"{api.too_many_requests} {dict(refused) if refused else ''}"
+                                           f"{' by window: ' + str(dict(api.refused_by)) if api.refused_by else ''}"],
         ["requesters who answered everything", f"{len(state['answered'])} (of {len(answering & asked)} asked "
                                                  f"who meant to)"],
         ["answered requests shown to the owner (card or batched card)", f"{len(state['answered'] & state['shown'])}"
@@ -244,7 +290,11 @@ def main() -> None:
         ["settled (everyone asked or listed, every answer shown)", f"{'yes' if settled else 'NO'} after "
                                                                     f"{elapsed:.0f} s"],
         ["bot log: 'Traceback' lines", log.count("Traceback")],
+        ["sends per second, each 30 s until the last first question", " ".join(f"{r:.1f}" for r in timeline)],
+        ["shortest time for 31 messages (Telegram allows 30 a second)", f"{shortest_span(delivered, 31):.3f} s"],
+        ["seconds with fewer than 25 sends (until the last first question)", slow_seconds(delivered, t0, busy_span)],
         ["bot peak RSS (VmHWM) / RSS at the end", f"{peak_kb / 1024:.1f} MB / {rss_kb / 1024:.1f} MB"],
+        ["bot peak RSS reached by (sampled every 2 s)", f"{peak_at:.0f} s"],
     ]
     print(table(["measure", "value"], rows))
     print()
@@ -266,7 +316,8 @@ def main() -> None:
         "share_of_30": round(rate / GLOBAL_PER_SEC, 4), "too_many_requests": api.too_many_requests,
         "answered": len(state["answered"]), "answered_shown": len(state["answered"] & state["shown"]),
         "owner_max_per_minute": max(owner_minutes.values(), default=0), "lost": lost, "settled": settled,
-        "seconds": round(elapsed, 1), "peak_rss_mb": round(peak_kb / 1024, 1)}))
+        "seconds": round(elapsed, 1), "peak_rss_mb": round(peak_kb / 1024, 1),
+        "rate_timeline": [round(r, 1) for r in timeline]}))
 
 
 if __name__ == "__main__":

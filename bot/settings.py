@@ -42,7 +42,7 @@ class Settings:
     join_answer_timeout: timedelta = timedelta(hours=24)
     join_timeout_policy: str = "keep"
     auto_approve_known: bool = True
-    detect_language: bool = True  # read the language of typed messages (py3langid: about 75 MB once loaded)
+    detect_language: bool = True  # read the language of typed messages (bot/langid.py: about 2 MB once loaded)
     auto_decline: frozenset[str] = frozenset()
     raid_threshold: int = 30
     snooze_days: int = 3

@@ -24,11 +24,13 @@ def hold_card(db: Database, request_id: int) -> None:
     db.execute("update requests set held = 1 where id = ? and card_message_id is null", [request_id])
 
 
-def list_held(db: Database) -> list[dict]:
-    """Open requests whose cards are held and not yet in a batch, oldest first, with the requester's name."""
+def list_held(db: Database, after: int = 0, limit: int = -1) -> list[dict]:
+    """Open requests whose cards are held and not yet in a batch, oldest first, with the requester's name; a page of
+    `limit` of them with ids above `after` when asked."""
     return list(db.query(
         "select r.*, p.first_name, p.last_name, p.username from requests r join people p on p.user_id = r.user_id"
-        " where r.held = 1 and r.batch_id is null and r.status in " + OPEN + " order by r.id"))
+        " where r.held = 1 and r.batch_id is null and r.status in " + OPEN + " and r.id > ? order by r.id limit ?",
+        (after, limit)))
 
 
 def insert_batch(db: Database, request_ids: list[int], suggested_decline: int, now: datetime) -> int:

@@ -28,7 +28,10 @@ async def flood(driver, api, count, first_id=40_000):
     return people
 
 
-async def test_a_flood_gets_one_batched_card_instead_of_one_card_each(driver, fake_api, db, owner, clock):
+@pytest.mark.parametrize("page", [raids.HELD_PAGE, 7], ids=["one page", "read in pages of 7"])
+async def test_a_flood_gets_one_batched_card_instead_of_one_card_each(driver, fake_api, db, owner, clock, page,
+                                                                      monkeypatch):
+    monkeypatch.setattr(raids, "HELD_PAGE", page)
     await flood(driver, fake_api, 40)
     assert fake_api.sent_to(OWNER) == [], "no card each during the raid"
     assert all(r["held"] == 1 and r["status"] == "pending" for r in requests(db))
@@ -38,6 +41,7 @@ async def test_a_flood_gets_one_batched_card_instead_of_one_card_each(driver, fa
     assert "40 new requests" in batch["text"] and "14 suggested decline" in batch["text"]
     labels = [b["text"] for row in batch["reply_markup"]["inline_keyboard"] for b in row]
     assert labels[:3] == ["#1", "#2", "#3"] and labels[-1] == "❌ Decline all suggested (14)"
+    assert len({r["batch_id"] for r in requests(db)}) == 1 and requests(db)[-1]["batch_id"] is not None
     assert (await run_upkeep(deps_of(driver.app), driver.app.bot))["batched"] == 0
     assert len(fake_api.sent_to(OWNER)) == 1, "one batched card per minute, not one per sweep"
 

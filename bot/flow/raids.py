@@ -26,6 +26,8 @@ from db.raids import (
 
 LISTED = 30
 BATCH_SIGNS = 3  # signals shown on a batched card's line
+HELD_PAGE = 500  # held requests read at once: after a raid's windows close, thousands wait for one batched card
+BRIEF = ("id", "status", "unreachable")  # what a batched card needs of a request it does not list
 __all__ = ["belongs_to_raid", "raid_active"]  # asked here by callers that also batch
 
 
@@ -78,12 +80,24 @@ def batch_markup(deps: Deps, batch_id: int, requests: list[Mapping], declines: i
     return batch_keyboard(batch_id, open_ids, declines, deps.prompts.labels)
 
 
+def held_for_batch(deps: Deps) -> tuple[list[Mapping], dict[int, str]]:
+    """The held requests not yet on a batched card, oldest first, and their suggested actions; only the first
+    LISTED keep every field, so thousands of them cost little memory."""
+    held: list[Mapping] = []
+    actions: dict[int, str] = {}
+    after = 0
+    while page := list_held(deps.db, after=after, limit=HELD_PAGE):
+        actions.update(suggested_actions(deps, page))
+        held.extend([r if len(held) + i < LISTED else {k: r[k] for k in BRIEF} for i, r in enumerate(page)])
+        after = page[-1]["id"]
+    return held, actions
+
+
 async def send_raid_batch(deps: Deps, bot: Bot) -> int:
     """Send one batched card for every held request not yet on one; return how many it shows."""
-    held = list_held(deps.db)
+    held, actions = held_for_batch(deps)
     if not held:
         return 0
-    actions = suggested_actions(deps, held)
     declines = sum(1 for a in actions.values() if a == "decline")
     batch_id = insert_batch(deps.db, [r["id"] for r in held], declines, deps.now())
     text = render_batch(deps, held, actions, declined_by=None)
