@@ -106,10 +106,10 @@ def erase_person(db: Database, user_id: int, now: datetime) -> None:
 
 def forget_person(db: Database, user_id: int, now: datetime, actor_id: int, actor_name: str, *,
                   close_joins_later: bool = False) -> tuple[list[dict], list[int]]:
-    """Withdraw the person's open requests, erase everything about them (erase_person) and mark their sent cards
-    for a redraw (the running bot's minute sweep draws them as erased); their requests as they were before, and
-    the ids withdrawn. close_joins_later: leave their withdrawn join requests to the running bot to decline on
-    Telegram (join_closes)."""
+    """Withdraw the person's open requests and erase everything about them (erase_person, which also marks their
+    sent cards for a redraw: the running bot's minute sweep draws them as erased); their requests as they were
+    before, and the ids withdrawn. close_joins_later: leave their withdrawn join requests to the running bot to
+    decline on Telegram (join_closes)."""
     with db.transaction():
         requests = list(db.query("select * from requests where user_id = ? order by id", [user_id]))
         withdrawn = withdraw_open(db, [r["id"] for r in requests], now, actor_id, actor_name)
@@ -117,8 +117,6 @@ def forget_person(db: Database, user_id: int, now: datetime, actor_id: int, acto
             add_join_closes(db, [(r["target_chat_id"], user_id) for r in requests
                                  if r["id"] in withdrawn and r["kind"] == "join"], now)
         erase_person(db, user_id, now)
-        ids = ",".join(str(int(r["id"])) for r in requests)
-        db.execute(f"update requests set card_redraw = 1 where id in ({ids}) and card_message_id is not null")
         for request_id in withdrawn:
             insert_event(db, "withdrawn", now, request_id=request_id, actor_id=actor_id)
         insert_event(db, "erased", now, actor_id=actor_id, detail=f"{len(requests)} requests")
