@@ -418,3 +418,16 @@ async def test_python_m_bot_forget_leaves_the_join_request_for_the_running_bot_t
     assert fake_api.calls_to("declineChatJoinRequest")[-1] == {"chat_id": GROUP, "user_id": 5003}
     assert list(db.query("select * from join_closes")) == [], "and the id is gone once it is done"
     assert (await run_upkeep(deps_of(driver.app), driver.app.bot))["joins_closed"] == 0
+
+
+async def test_a_forgotten_join_request_in_a_chat_the_bot_left_is_let_go(driver, fake_api, db, db_path, owner):
+    dora = fake_api.user(5004, "Dora", username="dora")
+    fake_api.add_chat(GROUP, "Rust Embedded")
+    await driver.feed(fake_api.join_request(dora, GROUP))
+    db.commit()
+    assert forget_main(["5004", "--yes", "--database", str(db_path)], io.StringIO(), io.StringIO()) == 0
+    fake_api.fail_next("declineChatJoinRequest", error_code=403, description="Forbidden: bot was kicked from the chat")
+    done = await run_upkeep(deps_of(driver.app), driver.app.bot)
+    assert done["joins_closed"] == 1 and list(db.query("select * from join_closes")) == [], \
+        "nothing the bot could do: not tried again every minute"
+    assert len(fake_api.calls_to("declineChatJoinRequest")) == 1

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.core.export import export_formats, render_export
 from bot.core.text import full_name
@@ -149,8 +149,10 @@ async def close_forgotten_joins(deps: Deps, bot: Bot) -> int:
     for row in list_join_closes(deps.db):
         try:
             await bot.decline_chat_join_request(row["chat_id"], row["user_id"])
-        except BadRequest as exc:  # already closed there (withdrawn, or handled in the app): nothing left to do
-            log.info("a forgotten join request was already closed on Telegram: %s", exc)
+        except (BadRequest, Forbidden) as exc:
+            # Closed there already (withdrawn, handled in the app), or the bot is no longer an admin of the chat:
+            # nothing left that the bot could do.
+            log.info("a forgotten join request cannot be declined on Telegram (left as it is): %s", exc)
         except TelegramError as exc:
             log.warning("could not decline a forgotten join request yet (the sweep will try again): %s", exc)
             continue
