@@ -8,7 +8,6 @@ give the same table.
 """
 
 import argparse
-import json
 import math
 import re
 import sys
@@ -18,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+from bot.cli.train import read_corpus
 from bot.core.languages import long_enough
 from bot.langid import SCALE, TABLE, LanguageGuesser, ngrams
 from bot.prompt_files import package_prompts_dir
@@ -35,11 +35,8 @@ def held_out(row: dict) -> bool:
 
 
 def corpus_rows(root: Path) -> list[dict]:
-    """Every row of the corpus, in file order."""
-    rows = []
-    for path in sorted((root / "assess" / "corpus").glob("*.jsonl")):
-        rows.extend(json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
-    return rows
+    """Every row of the corpus, in file order (checked as `python -m bot train` checks it)."""
+    return read_corpus([root / "assess" / "corpus"])
 
 
 def answers(row: dict) -> list[str]:
