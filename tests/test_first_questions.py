@@ -7,7 +7,7 @@ from functools import partial
 
 from helpers.world import OWNER, Driver
 
-from bot.flow import raids
+from bot.flow import rush
 from bot.flow.intake import ask_owed
 from bot.flow.upkeep import run_upkeep
 from bot.jobs import deps_of, finish_catching_up, on_start
@@ -105,7 +105,7 @@ async def test_those_never_asked_after_a_raid_ended_go_on_the_batched_card(make_
         await raid(Driver(app, fake_api), fake_api, people)
         assert len(deps.first_questions.waiting) == 6
         clock.advance(minutes=6)  # the raid is over, and so are their windows
-        assert not raids.raid_active(deps)
+        assert not rush.raid_active(deps)
         deps.first_questions.at_once = 1
         deps.first_questions.queue([], partial(ask_owed, deps, app.bot))
         await deps.first_questions.settled()

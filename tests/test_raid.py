@@ -4,7 +4,7 @@ import pytest
 from helpers.world import OWNER
 from telegram.error import BadRequest
 
-from bot.flow import raids
+from bot.flow import raids, rush
 from bot.flow.upkeep import run_upkeep
 from bot.jobs import deps_of
 
@@ -112,7 +112,7 @@ async def test_a_raid_request_answered_after_the_rush_still_goes_on_a_batched_ca
     for person in people:
         await driver.send(person, "/start")  # a flood of first messages; nobody has answered yet
     clock.advance(minutes=5)  # the arrival rate says the raid is over; the late answers come now
-    assert not raids.raid_active(deps_of(driver.app))
+    assert not rush.raid_active(deps_of(driver.app))
     await driver.send(people[0], "We met at PyCon US 2025 in Pittsburgh")
     await driver.send(people[0], GOOD)
     await driver.answer_followup(people[0])

@@ -11,7 +11,6 @@ from bot.core.text import LIST_NAME_CHARS, fits, full_name
 from bot.core.vocabulary import is_open
 from bot.flow.assessments import assessment_for
 from bot.flow.deps import Deps
-from bot.flow.rush import belongs_to_raid, raid_active
 from bot.flow.signals import signals_for
 from bot.telegram.keyboards import batch_keyboard
 from bot.telegram.outbox import WINDOW_CLOSED
@@ -28,7 +27,6 @@ LISTED = 30
 BATCH_SIGNS = 3  # signals shown on a batched card's line
 HELD_PAGE = 500  # held requests read at once: after a raid's windows close, thousands wait for one batched card
 BRIEF = ("id", "status", "unreachable")  # what a batched card needs of a request it does not list
-__all__ = ["belongs_to_raid", "raid_active"]  # asked here by callers that also batch
 
 
 def hold(deps: Deps, request: Mapping) -> None:
