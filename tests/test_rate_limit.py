@@ -76,6 +76,44 @@ async def test_a_late_event_loop_keeps_the_pace_without_a_burst(late, least):
     assert rate >= least, rate
 
 
+class StallingTime(VirtualTime):
+    """Virtual time in which the event loop stalls once for `length` seconds, as soon as `begin()` is called."""
+
+    def __init__(self, length: float) -> None:
+        super().__init__()
+        self.length, self.stalling, self.over = length, False, asyncio.Event()
+
+    def begin(self) -> None:
+        self.stalling = True
+
+    async def sleep(self, seconds: float) -> None:
+        await super().sleep(seconds)
+        if self.stalling and not self.over.is_set():
+            self.now += self.length  # every sleep in progress ends late by the stall
+            self.over.set()
+
+
+async def test_a_send_held_by_a_stalled_event_loop_still_reaches_telegram_within_its_window():
+    virtual = StallingTime(0.08)
+    limiter = limiter_in(virtual)
+    arrived = []
+
+    async def send(chat: int) -> bool:
+        if chat == 40:
+            # Started, then held between the limiter and the socket until the stall ends.
+            virtual.begin()
+            await virtual.over.wait()
+        arrived.append(virtual.now)
+        return True
+
+    await asyncio.gather(*(limiter.process_request(send, (c,), {}, "sendMessage", {"chat_id": c}, None)
+                           for c in range(1, 121)))
+    assert len(arrived) == 120 and virtual.over.is_set()
+    # Counted from when it started, the held send would share Telegram's second with the 30 granted after the stall.
+    assert most_in_window(arrived, 1.0) <= 30
+    assert most_in_window(arrived, OVERALL_WINDOW) <= 30
+
+
 async def test_a_429_pauses_every_send_and_the_queue_resumes_at_the_same_pace():
     virtual = VirtualTime()
     limiter = limiter_in(virtual)
