@@ -15,10 +15,11 @@ from telegram.request import HTTPXRequest
 
 from bot.cas import CasClient
 from bot.core.assess import Assessor
+from bot.flow.backlog import JoinBacklog
 from bot.flow.deps import Deps, utc_now
 from bot.handlers import business, dedupe, errors, join, people, privacy, requester, review, stale, summary
 from bot.handlers.context import DoormanContext
-from bot.jobs import DEPS_KEY, arm_carry_out, finish_catching_up, start_catching_up
+from bot.jobs import BACKLOG_KEY, DEPS_KEY, arm_carry_out, finish_catching_up, start_catching_up
 from bot.llm_assessor import LlmAssessor
 from bot.prompt_files import PromptFiles, read_assessor
 from bot.settings import Settings
@@ -82,10 +83,12 @@ def build_application(
     deps.db.unit_of_work = True
     # A checkpoint's fsync takes milliseconds: in a thread, not inside some update's commit.
     deps.db.checkpoint_aside()
+    backlog = JoinBacklog(deps.db, clock)
     bot = DoormanBot(
         settings.token,
         stopping=stopping,
         before_call=deps.db.commit,
+        admit=backlog.admit,
         base_url=settings.base_url,
         defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone,
                           link_preview_options=LinkPreviewOptions(is_disabled=True)),
@@ -105,7 +108,9 @@ def build_application(
         .build()
     )
     processor.rerun = app.process_update
+    processor.done = backlog.handled
     app.bot_data[DEPS_KEY] = deps
+    app.bot_data[BACKLOG_KEY] = backlog
     deps.arm_carry_out = functools.partial(arm_carry_out, app)
     # Order matters: the duplicate-update guard wraps everything; reviewer commands and buttons come before the
     # requester door, whose message handler accepts any private message; a press no button handler accepts is

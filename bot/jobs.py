@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 DEPS_KEY = "doorman.deps"
 CATCH_UP_KEY = "doorman.catch_up"
+BACKLOG_KEY = "doorman.join_backlog"
+FEEDER_KEY = "doorman.join_feeder"
 CATCH_UP_GRACE = 5.0  # seconds a stop waits for the catch-up (its calls are cut short after 3)
 SWEEP_INTERVAL_SECONDS = 60
 
@@ -59,11 +61,17 @@ async def start_catching_up(app: Application) -> None:
     re-sending the cards of a busy hour takes minutes, and updates must not wait for it."""
     # A plain task: PTB's create_task only tracks tasks made while the application runs, and post_init is earlier.
     app.bot_data[CATCH_UP_KEY] = asyncio.get_running_loop().create_task(on_start(app), name="catch-up at start")
+    if BACKLOG_KEY in app.bot_data:
+        app.bot_data[FEEDER_KEY] = asyncio.get_running_loop().create_task(
+            app.bot_data[BACKLOG_KEY].feed(app.update_queue, app.bot), name="waiting join requests")
 
 
 async def finish_catching_up(app: Application) -> None:
     """post_stop: let a catch-up still under way end (once the bot is stopping its calls are cut short); stop asking
     first questions: whoever is still owed one is in the database."""
+    feeder = app.bot_data.pop(FEEDER_KEY, None)
+    if feeder is not None:
+        feeder.cancel()  # the join requests it has not handed over are rows: the next start hands them over
     task = app.bot_data.pop(CATCH_UP_KEY, None)
     if task is not None and not task.done():
         with contextlib.suppress(Exception, asyncio.CancelledError):

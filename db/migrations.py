@@ -390,3 +390,12 @@ def m026_create_join_closes(db: Database) -> None:
     each on Telegram, then deletes the row; the person's id is kept for nothing else and no longer than that."""
     db.execute("create table if not exists join_closes (chat_id integer not null, user_id integer not null,"
                " created_at text not null, primary key (chat_id, user_id))")
+
+
+@migrations()
+def m027_create_waiting_joins(db: Database) -> None:
+    """Join requests fetched from Telegram while hundreds were already waiting their turn (a raid): each kept as
+    Telegram sent it, until the bot has handled it, so that a backlog of thousands costs a row each, not memory, and
+    survives a restart (Telegram does not send an update twice once the bot has fetched past it)."""
+    db.execute("create table if not exists waiting_joins (update_id integer primary key, body text not null,"
+               " received_at text not null)")

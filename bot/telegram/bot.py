@@ -40,13 +40,17 @@ class DoormanBot(ExtBot):
     """
 
     def __init__(self, token: str, *, stopping: Stopping | None = None,
-                 before_call: Callable[[], None] | None = None, **kwargs):
+                 before_call: Callable[[], None] | None = None, admit: Callable[[list], list] | None = None,
+                 **kwargs):
         super().__init__(token, **kwargs)
         with self._unfrozen():
             self.stopping = stopping or Stopping()
             # Called before every Bot API call: the application commits its database writes here, so nothing
             # reaches Telegram before the rows that led to it are safe.
             self.before_call = before_call
+            # Given each polled batch as Telegram sent it, returns what the application gets now: a raid's join
+            # requests beyond what the bot has in hand wait as rows (bot/flow/backlog.py).
+            self.admit = admit
 
     async def _do_post(self, endpoint: str, data: dict, *, read_timeout=DEFAULT_NONE, write_timeout=DEFAULT_NONE,
                        connect_timeout=DEFAULT_NONE, pool_timeout=DEFAULT_NONE):
@@ -70,6 +74,8 @@ class DoormanBot(ExtBot):
         raw = await self._post("getUpdates", data, read_timeout=(base or 0) + (poll or 0),
                                write_timeout=write_timeout, connect_timeout=connect_timeout,
                                pool_timeout=pool_timeout, api_kwargs=api_kwargs)
+        if self.admit is not None:
+            raw = self.admit(raw)
         updates = parse_updates(raw, self)
         for update in updates:
             self.insert_callback_data(update)

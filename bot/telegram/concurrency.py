@@ -43,15 +43,20 @@ class PerSenderProcessor(BaseUpdateProcessor):
         self._retry: set[int] = set()
         self.delays = delays
         self.rerun: Callable[[object], Awaitable[None]] | None = None  # Application.process_update, set at build
+        self.done: Callable[[object], None] | None = None  # told of every update once it is done with
 
     async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update when its pool has room: join requests have their own, so that a raid of them waiting for
         their turn at Telegram never keeps the answers of people already in a conversation waiting."""
-        if isinstance(update, Update) and update.chat_join_request is not None:
-            async with self._join_requests:
-                await self.do_process_update(update, coroutine)
-            return
-        await super().process_update(update, coroutine)
+        try:
+            if isinstance(update, Update) and update.chat_join_request is not None:
+                async with self._join_requests:
+                    await self.do_process_update(update, coroutine)
+                return
+            await super().process_update(update, coroutine)
+        finally:
+            if self.done is not None:
+                self.done(update)
 
     def retry_later(self, update: Update) -> None:
         """Mark an update to be run again after a pause (called by the error handler)."""
