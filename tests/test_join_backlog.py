@@ -95,3 +95,28 @@ async def test_a_waiting_row_that_cannot_be_read_is_dropped_and_the_rest_go_on(a
     await handle_everything(app, fake_api, db, people[:2] + people[3:], polled)
     assert first_questions(fake_api, people) == people[:2] + people[3:]
     assert waiting(db) == []
+
+
+async def test_polling_moves_past_join_requests_that_wait_as_rows(app, fake_api, db, stranger):
+    backlog = app.bot_data[BACKLOG_KEY]
+    backlog.high, backlog.low = 4, 2
+    people = raid(fake_api, 30)  # the first poll's batch ends with join requests kept back as rows
+    feeder = asyncio.create_task(backlog.feed(app.update_queue, app.bot))
+    await app.start()
+    await app.updater.start_polling(timeout=1)
+    try:
+        await asyncio.sleep(0.2)
+        fake_api.private_message(stranger, "/start")  # after the raid, in a later poll
+        for _ in range(500):
+            if fake_api.sent_to(stranger["id"]) and len(first_questions(fake_api, people)) >= len(people):
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        feeder.cancel()
+        await app.updater.stop()
+        await app.stop()
+    assert fake_api.sent_to(stranger["id"]), "polling went on past the raid"
+    assert first_questions(fake_api, people) == people
+    assert waiting(db) == []
+    polls = fake_api.calls_to("getUpdates")
+    assert sum(1 for p in polls if p.get("offset") in (None, 0, 1)) <= 1, "the raid was fetched once"

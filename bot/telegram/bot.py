@@ -51,6 +51,9 @@ class DoormanBot(ExtBot):
             # Given each polled batch as Telegram sent it, returns what the application gets now: a raid's join
             # requests beyond what the bot has in hand wait as rows (bot/flow/backlog.py).
             self.admit = admit
+            # The offset past the last update fetched: PTB computes the next poll's offset from the updates it got,
+            # and would fetch those kept back by `admit` again, for ever when a whole batch was kept back.
+            self.fetched_past = 0
 
     async def _do_post(self, endpoint: str, data: dict, *, read_timeout=DEFAULT_NONE, write_timeout=DEFAULT_NONE,
                        connect_timeout=DEFAULT_NONE, pool_timeout=DEFAULT_NONE):
@@ -67,6 +70,8 @@ class DoormanBot(ExtBot):
                           *, read_timeout=DEFAULT_NONE, write_timeout=DEFAULT_NONE, connect_timeout=DEFAULT_NONE,
                           pool_timeout=DEFAULT_NONE, api_kwargs: dict | None = None) -> tuple[Update, ...]:
         """Fetch updates as Bot.get_updates does (PTB 22.8), then parse them one by one."""
+        if self.admit is not None and self.fetched_past and (offset is None or 0 <= offset < self.fetched_past):
+            offset = self.fetched_past
         data = {"timeout": timeout, "offset": offset, "limit": limit, "allowed_updates": allowed_updates}
         # As in PTB: a long poll may take `timeout` seconds longer than the read timeout of any other call.
         base = self._request[0].read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
@@ -75,6 +80,10 @@ class DoormanBot(ExtBot):
                                write_timeout=write_timeout, connect_timeout=connect_timeout,
                                pool_timeout=pool_timeout, api_kwargs=api_kwargs)
         if self.admit is not None:
+            ids = [item.get("update_id") for item in raw if isinstance(item, dict)]
+            if ids := [i for i in ids if isinstance(i, int)]:
+                with self._unfrozen():
+                    self.fetched_past = max(self.fetched_past, max(ids) + 1)
             raw = self.admit(raw)
         updates = parse_updates(raw, self)
         for update in updates:
