@@ -36,6 +36,7 @@ class JoinBacklog:
         self._from_rows: set[int] = set()  # those of them that came from a row
         self._last_fed = 0  # rows are handed over in update id order, each once
         self._parking = any_waiting_joins(db)  # rows left by the last run go first
+        db.commit()  # a read may open the connection's unit of work: none stays open from here
         self._wake = asyncio.Event()
 
     def admit(self, raw: list) -> list:
@@ -75,6 +76,7 @@ class JoinBacklog:
         if self._parking:
             self._wake.set()  # rows left by the last run
         while True:
+            self.db.commit()  # nothing read or written here stays open while the feeder waits
             await self._wake.wait()
             self._wake.clear()
             if len(self._in_hand) >= self.low:
