@@ -1,4 +1,4 @@
-"""python -m bot: run the bot, or one of its commands (sandbox, assess, train, export, forget)."""
+"""python -m bot: run the bot, or one of its commands (sandbox, assess, train, train-languages, export, forget)."""
 
 import asyncio
 import sys
@@ -11,6 +11,7 @@ COMMANDS = {
     "sandbox": "try the bot locally in a browser, as a stranger and as the owner (no token needed)",
     "assess": "read requests (JSON lines) and print the assessor's labels; --score FILE measures it",
     "train": "learn the assessor's weights from the corpus (needs pip install -e '.[train]')",
+    "train-languages": "learn the language guesser's table (bot/langid.tsv) from the corpus and the translations",
     "export": "requests, answers and decisions as CSV or JSON Lines (--format, --since, --output)",
     "forget": "erase everything stored about one person: forget USER_ID [--yes]",
 }
@@ -20,7 +21,7 @@ def usage() -> str:
     """The overview printed by --help."""
     lines = ["usage: python -m bot [command] [options]", "",
              "With no command, run the bot (needs TELEGRAM_BOT_TOKEN and OWNER_ID; see README.md).", "", "commands:"]
-    lines += [f"  {name:<9} {text}" for name, text in COMMANDS.items()]
+    lines += [f"  {name:<15} {text}" for name, text in COMMANDS.items()]
     lines += ["", "python -m bot <command> --help shows a command's options."]
     return "\n".join(lines)
 
@@ -92,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.cli.train import main as train_main
 
         return train_main(rest)
+    if command == "train-languages":
+        from bot.cli.train_languages import main as train_languages_main
+
+        return train_languages_main(rest)
     if command == "export":
         from bot.cli.export import main as export_main
 

@@ -216,7 +216,7 @@ def test_the_shipped_table_is_the_one_learnt_from_our_texts(tmp_path):
 
     assert train_languages(["--out", str(tmp_path / "langid.tsv")]) == 0
     assert (tmp_path / "langid.tsv").read_bytes() == TABLE.read_bytes(), \
-        "the corpus or the translations changed: run python -m bot.cli.train_languages"
+        "the corpus or the translations changed: run python -m bot train-languages"
 
 
 def test_the_held_out_answers_get_their_language_or_unsure():

@@ -1,4 +1,4 @@
-"""``python -m bot.cli.train_languages``: learn the language table (bot/langid.tsv) from our own texts.
+"""``python -m bot train-languages``: learn the language table (bot/langid.tsv) from our own texts.
 
 The texts are the corpus's answers (prompts/assess/corpus/*.jsonl: each row's `how` and `why`, in its `lang`) and
 the translated requester texts and choice labels in prompts/. A fifth of the corpus rows (chosen by a hash of their
@@ -99,7 +99,7 @@ def decisions(guesser: LanguageGuesser, rows: list[dict], available: tuple[str, 
 
 def main(argv: list[str] | None = None) -> int:
     """Train the table and write it; with --report, also print the decisions on the held-out rows."""
-    parser = argparse.ArgumentParser(prog="python -m bot.cli.train_languages", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bot train-languages", description=__doc__)
     parser.add_argument("--out", type=Path, default=TABLE, help="where to write the table (default: the shipped one)")
     parser.add_argument("--report", action="store_true", help="print the decisions on the held-out corpus rows")
     args = parser.parse_args(argv)
