@@ -5,6 +5,7 @@ import asyncio
 import random
 import subprocess
 import sys
+import time
 
 import pytest
 from helpers.world import TOKEN, VirtualTime
@@ -51,6 +52,27 @@ async def test_sends_are_spaced_overall_per_chat_and_per_group():
     # Calls for a chat that must wait do not hold up the rest: 300 private chats go at full pace.
     private = sorted(t for t, c in sent if 0 < c <= 300)
     assert private[-1] - private[0] < 300 / 29.5 + 3
+
+
+async def test_a_stall_the_dispatcher_does_not_see_still_moves_the_sends_in_flight():
+    limiter = PacedRateLimiter()  # on the event loop's real time, as the bot runs it
+    stall_ended = []
+
+    async def send(chat: int) -> bool:
+        await asyncio.sleep(0.01)  # in flight: the HTTP exchange
+        return True
+
+    async def stall() -> None:
+        await asyncio.sleep(0.002)
+        time.sleep(0.03)  # something blocks the event loop while the queue is empty and the dispatcher is gone
+        stall_ended.append(time.monotonic())
+
+    try:
+        await asyncio.gather(limiter.process_request(send, (1,), {}, "sendMessage", {"chat_id": 1}, None), stall())
+    finally:
+        await limiter.shutdown()
+    [sent] = limiter._started
+    assert sent.at >= stall_ended[0], "the send counts as starting when the stall ended"
 
 
 class LateTime(VirtualTime):

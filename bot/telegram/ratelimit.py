@@ -15,7 +15,9 @@ that window a little.
 
 A send can leave later than it started: a stalled event loop (a garbage collection, a long synchronous step) holds
 it between the limiter and the socket, and it then reaches Telegram right before the sends granted after the stall.
-The dispatcher sees every stall as a late wake-up, and counts the sends still in flight as starting when it ends.
+A stall shows as a late wake-up, of the dispatcher or of a watch that wakes every few milliseconds while sends are
+paced (a stall between two of the dispatcher's wake-ups goes unseen by it); the sends still in flight then count
+as starting when the stall ended.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ SCAN = 500  # waiting calls looked at per slot for one whose chat may receive a 
 # A wake-up this late means the event loop stalled: sends in flight may only now be leaving (a raid bench saw one
 # held 80 ms by a stall reach the fake together with the next 30). Ordinary lateness is 0.1-3 ms.
 STALL = 0.005
+WATCH_EVERY = 0.005  # the stall watch's wake-ups, on the event loop's own clock
 
 
 class _Send:
@@ -96,6 +99,9 @@ class PacedRateLimiter(BaseRateLimiter):
         # Two queues: replies to someone in a conversation first, then everything else (first questions, cards).
         self._queues: tuple[deque, deque] = (deque(), deque())
         self._dispatcher: asyncio.Task | None = None
+        # The watch needs the loop's real time: a limiter on an injected clock (tests) relies on its own wake-ups.
+        self._watches = clock is time.monotonic and sleep is asyncio.sleep
+        self._watch: asyncio.Task | None = None
         self.too_many_requests = 0  # 429s seen (for benchmarks and logs)
 
     async def initialize(self) -> None:
@@ -103,8 +109,9 @@ class PacedRateLimiter(BaseRateLimiter):
 
     async def shutdown(self) -> None:
         """Stop granting slots; calls still waiting are cancelled."""
-        if self._dispatcher is not None:
-            self._dispatcher.cancel()
+        for task in (self._dispatcher, self._watch):
+            if task is not None:
+                task.cancel()
         for queue in self._queues:
             for *_, waiter in queue:
                 waiter.cancel()
@@ -171,6 +178,8 @@ class PacedRateLimiter(BaseRateLimiter):
         self._queues[0 if reply else 1].append((chat, group, deadline, waiter))
         if self._dispatcher is None or self._dispatcher.done():
             self._dispatcher = asyncio.get_running_loop().create_task(self._dispatch())
+        if self._watches and (self._watch is None or self._watch.done()):
+            self._watch = asyncio.get_running_loop().create_task(self._watch_stalls())
         return await waiter
 
     async def _dispatch(self) -> None:
@@ -194,11 +203,23 @@ class PacedRateLimiter(BaseRateLimiter):
         """Sleep; after a stall, count the sends still in flight as starting now."""
         wake = self.clock() + seconds
         await self.sleep(seconds)
+        if self.clock() - wake > STALL:
+            self._stalled()
+
+    async def _watch_stalls(self) -> None:
+        """Wake every WATCH_EVERY while calls wait or sends are in flight; a late wake-up is a stall."""
+        while any(self._queues) or any(not send.done for send in self._started):
+            wake = time.monotonic() + WATCH_EVERY
+            await asyncio.sleep(WATCH_EVERY)
+            if time.monotonic() - wake > STALL:
+                self._stalled()
+
+    def _stalled(self) -> None:
+        """The event loop just stalled: the sends still in flight may only be leaving now."""
         now = self.clock()
-        if now - wake > STALL:
-            for send in self._started:
-                if not send.done:
-                    send.at = max(send.at, now)
+        for send in self._started:
+            if not send.done:
+                send.at = max(send.at, now)
 
     def _grant_one(self, queue: deque, now: float) -> tuple[bool, float]:
         """Grant a slot to the first call in `queue` whose chat and group may receive a message now; refuse calls
