@@ -1,4 +1,4 @@
-"""Signals beyond the answers: the CAS lookup (before the first question), the profile calls (after it), and
+"""Signals beyond the answers: the CAS lookup (before the first question), the profile call (after it), and
 everything the card and the suggestion read about a request besides its answers."""
 
 import logging
@@ -46,8 +46,8 @@ async def check_cas(deps: Deps, request: Mapping) -> str | None:
 
 
 async def gather_profile(deps: Deps, bot: Bot, request: Mapping) -> None:
-    """Ask Telegram once whether the requester has a profile photo and what their bio says (two calls, never
-    retried); during a raid the calls are skipped and the card says the profile is unknown."""
+    """Ask Telegram once whether the requester has a profile photo and what their bio says (one getChat, never
+    retried); during a raid the call is skipped and the card says the profile is unknown."""
     # belongs_to_raid, not raid_active: a raid's requesters are asked for minutes after its arrivals stop.
     if rush.belongs_to_raid(deps, request):
         set_profile(deps.db, request["id"], profile="raid", has_photo=None, bio=None, now=deps.now())
@@ -56,18 +56,13 @@ async def gather_profile(deps: Deps, bot: Bot, request: Mapping) -> None:
     has_photo = bio = None
     with at_most_once():
         try:
-            photos = await bot.get_user_profile_photos(user_id, limit=1, read_timeout=PROFILE_TIMEOUT)
-            has_photo = photos.total_count > 0
+            chat = await bot.get_chat(user_id, read_timeout=PROFILE_TIMEOUT)
+            # Telegram: a private chat's ChatFullInfo carries the user's current profile photo, absent when they
+            # have none or hide it from the bot (as getUserProfilePhotos would answer 0), so one call gives both.
+            has_photo, bio = chat.photo is not None, valid_text(chat.bio)
         except CutShort:
             raise
         except TelegramError as exc:  # unknown, never suspicious
-            log.info("no profile photos for %s: %s", user_id, exc)
-        try:
-            chat = await bot.get_chat(user_id, read_timeout=PROFILE_TIMEOUT)
-            bio = valid_text(chat.bio)
-        except CutShort:
-            raise
-        except TelegramError as exc:
             log.info("no profile for %s: %s", user_id, exc)
     set_profile(deps.db, request["id"], profile="gathered", has_photo=has_photo, bio=bio or None, now=deps.now())
 
