@@ -12,8 +12,8 @@ from helpers.flows import answer_all
 from helpers.world import OWNER
 
 from db import open_db
-from db.connection import WRITE_TABLE_RE
 from db.checkpoints import COMMITS
+from db.connection import WRITE_TABLE_RE
 from db.events import insert_event
 from db.people import get_person, upsert_person
 
@@ -142,6 +142,20 @@ def test_large_results_are_read_whole_and_not_remembered(uow):
     assert len(list(uow.query("select * from people order by user_id"))) == 101
     assert len(list(uow.query("select * from people order by user_id"))) == 101
     assert selects(trace, "people") == 2
+
+
+async def test_a_tap_commits_before_its_edit_and_at_its_end_only(driver, db, fake_api, stranger):
+    await driver.send(stranger, "/start")
+    question = driver.last(stranger["id"])
+    trace: list[str] = []
+    db.conn.set_trace_callback(trace.append)
+    await driver.press(stranger, stranger["id"], question["message_id"], driver.button(question, "v1:pick:"))
+    db.conn.set_trace_callback(None)
+    commits = [i for i, sql in enumerate(trace) if sql.strip().lower() == "commit"]
+    assert len(commits) == 2, "the answer and its buttons before the edit, the handled mark at the end"
+    assert any("buttons_message_id" in sql for sql in trace[:commits[0]]), "the buttons are written before the edit"
+    assert db["requests"].get(1)["buttons_message_id"] is None, "'tell me more' has no buttons"
+    assert "reply_markup" not in fake_api.calls_to("editMessageText")[-1], "the edit dropped the buttons"
 
 
 async def test_the_last_answer_reads_each_row_of_the_card_once(driver, db, stranger, reviewer):
