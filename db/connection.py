@@ -71,8 +71,8 @@ class Database:
     person, request and answers several times. While the transaction holds the write lock no other connection can
     commit, so what is remembered stays true until this connection changes a row. A write through this class
     forgets the reads of the table it writes; any other change (`total_changes` moves: sqlite-utils, executemany)
-    forgets them all, and so does a rollback. Across a commit they are kept: the next transaction forgets them if
-    another connection committed meanwhile (`PRAGMA data_version`). Reads outside a transaction are never
+    forgets them all, and so does a rollback. Across a commit they are kept: the next transaction's first read forgets
+    them if another connection committed meanwhile (`PRAGMA data_version`). Reads outside a transaction are never
     remembered, nor answered from memory.
     """
 
@@ -82,6 +82,7 @@ class Database:
         self._reads: dict[tuple, tuple[list[str], list[tuple], frozenset[str]]] = {}
         self._reads_changes = -1  # conn.total_changes when the remembered reads were last known true
         self._version = None  # PRAGMA data_version when they were last known true
+        self._checked = False  # whether they were checked against it in the open transaction
         self._tables: dict[str, frozenset[str]] = {}  # the tables each read statement reads
         self._precise: bool | None = None  # may a write forget the reads of its own table only?
         self._checkpointer: Checkpointer | None = None
@@ -91,10 +92,7 @@ class Database:
         when it is open): the reads that follow are remembered until the next commit."""
         if self.unit_of_work and not self.conn.in_transaction:
             self.conn.execute("begin immediate")
-            version = self.conn.execute("pragma data_version").fetchone()[0]
-            if version != self._version:  # another connection committed since: what we remember may be old
-                self._reads.clear()
-                self._version = version
+            self._checked = False  # what is remembered is checked at the transaction's first read, if it has one
 
     def start_update(self) -> None:
         """An update's handlers start (in this asyncio task): its unit of work's transaction opens now, and again at
@@ -138,6 +136,12 @@ class Database:
             # Outside a transaction another process may commit between two reads: nothing is remembered.
             cursor = self.conn.execute(sql, params)
             return [d[0] for d in cursor.description], [], cursor
+        if not self._checked:
+            self._checked = True
+            version = self.conn.execute("pragma data_version").fetchone()[0]
+            if version != self._version:  # another connection committed since: what we remember may be old
+                self._reads.clear()
+                self._version = version
         changes = self.conn.total_changes
         if changes != self._reads_changes:
             self._reads.clear()
