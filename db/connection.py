@@ -10,7 +10,6 @@ import logging
 import re
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +53,6 @@ READ_TABLES_RE = re.compile(r"\b(?:from|join)\s+([A-Za-z_]\w*)", re.IGNORECASE)
 WRITE_TABLE_RE = re.compile(r"^\s*(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?|"
                             r"delete\s+from)\s+([A-Za-z_]\w*)", re.IGNORECASE)
 ANY_TABLE = "*"
-# True while an update's handlers run (set per asyncio task): its reads open the unit of work's transaction too.
-IN_UPDATE: ContextVar[bool] = ContextVar("doorman_in_update", default=False)
 
 
 class Database:
@@ -64,8 +61,7 @@ class Database:
     With `unit_of_work` on (the running bot), the first write opens a transaction that stays open until commit():
     the bot commits before every Bot API call and after every update, so each update's writes cost one commit
     instead of one per statement (an autocommit write costs ~50 µs, one inside a transaction ~3 µs), and nothing
-    reaches Telegram before the rows that led to it are committed. While an update runs (start_update() to
-    end_update()), its first read opens that transaction as well: reads inside one are cheaper and remembered.
+    reaches Telegram before the rows that led to it are committed.
 
     Inside the unit of work's transaction, `query` and `one` also remember their results: an update reads the same
     person, request and answers several times. While the transaction holds the write lock no other connection can
@@ -94,15 +90,8 @@ class Database:
             self.conn.execute("begin immediate")
             self._checked = False  # what is remembered is checked at the transaction's first read, if it has one
 
-    def start_update(self) -> None:
-        """An update's handlers start (in this asyncio task): its unit of work's transaction opens now, and again at
-        the first read after each commit."""
-        IN_UPDATE.set(True)
-        self.begin()
-
     def end_update(self) -> None:
         """The update is done: commit, and forget what it read."""
-        IN_UPDATE.set(False)
         self.commit()
         self._reads.clear()
 
@@ -130,8 +119,6 @@ class Database:
     def _read(self, sql: str, params: Sequence | dict) -> tuple[list[str], list[tuple], sqlite3.Cursor | None]:
         """Column names and first rows of a query, and the cursor holding the rest (None when all are read).
         Within a unit of work a small result is remembered until a commit or a change of any row."""
-        if self.unit_of_work and not self.conn.in_transaction and IN_UPDATE.get():
-            self.begin()
         if not (self.unit_of_work and self.conn.in_transaction) or isinstance(params, dict):
             # Outside a transaction another process may commit between two reads: nothing is remembered.
             cursor = self.conn.execute(sql, params)

@@ -101,17 +101,6 @@ def test_reads_outlive_a_commit_unless_another_connection_committed(uow, db_path
     uow.commit()
 
 
-def test_an_updates_reads_open_its_transaction_and_its_end_commits(uow):
-    assert not uow.conn.in_transaction
-    uow.start_update()
-    get_person(uow, 7)
-    assert uow.conn.in_transaction, "the update's first read opens the unit of work"
-    uow.end_update()
-    assert not uow.conn.in_transaction
-    get_person(uow, 7)
-    assert not uow.conn.in_transaction, "after the update, a read is a read"
-
-
 def test_a_remembered_row_is_a_fresh_copy(uow):
     uow.begin()
     get_person(uow, 7)["first_name"] = "changed by a caller"

@@ -16,13 +16,8 @@ def database_busy(error: BaseException | None) -> bool:
 
 
 def already_handled(deps: Deps, update_id: int) -> bool:
-    """True when this update id was handled before (then its unit of work ends here); the update's unit of work
-    starts with this read."""
-    deps.db.start_update()
-    if is_update_processed(deps.db, update_id):
-        deps.db.end_update()
-        return True
-    return False
+    """True when this update id was handled before."""
+    return is_update_processed(deps.db, update_id)
 
 
 async def mark_handled(deps: Deps, update_id: int) -> None:
@@ -37,9 +32,3 @@ async def mark_handled(deps: Deps, update_id: int) -> None:
             if delay is None or not is_busy(exc):
                 raise
             await asyncio.sleep(delay)
-
-
-def end_unmarked(deps: Deps) -> None:
-    """An update that stops before it is marked handled (the database busy, the bot stopping) ends its unit of work:
-    nothing of it is left open (every Bot API call committed what came before it)."""
-    deps.db.end_update()

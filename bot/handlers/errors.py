@@ -5,7 +5,7 @@ import logging
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop
 
-from bot.flow.dedupe import database_busy, end_unmarked
+from bot.flow.dedupe import database_busy
 from bot.handlers.context import DoormanContext
 from bot.telegram.concurrency import PerSenderProcessor
 from bot.telegram.stopping import CutShort
@@ -17,8 +17,6 @@ async def report_error(update: object, context: DoormanContext) -> None:
     """Log an exception raised while handling an update, naming the update and the user. An update the database
     refused is handed back to be run again later, and is not recorded as handled."""
     processor = context.application.update_processor
-    if isinstance(update, Update) and (isinstance(context.error, CutShort) or database_busy(context.error)):
-        end_unmarked(context.deps)
     if isinstance(update, Update) and database_busy(context.error) and isinstance(processor, PerSenderProcessor):
         processor.retry_later(update)
         raise ApplicationHandlerStop  # stops the later handler groups: the update is not marked handled
