@@ -48,6 +48,9 @@ CONVERSATION = ("Hello! I'd like to connect, we met at the PyCon sprint last spr
 FULL_CONVERSATION = ("At your talk on type checkers in Porto, I asked about variance",
                      "I maintain a small linter and would love your advice on plugin APIs")
 
+# --clock thread: this thread's CPU time instead of wall time, for comparing two versions on a busy host (time the
+# process waits for a core is left out; so is the WAL checkpoint thread's work).
+CLOCK = [time.perf_counter]
 API_TIME = [0.0]  # seconds spent in Bot API calls (PTB request building, httpx, the fake, JSON decoding)
 
 
@@ -58,11 +61,11 @@ def time_api_calls() -> None:
     original = Bot._do_post
 
     async def timed(self, *args, **kwargs):
-        started = time.perf_counter()
+        started = CLOCK[0]()
         try:
             return await original(self, *args, **kwargs)
         finally:
-            API_TIME[0] += time.perf_counter() - started
+            API_TIME[0] += CLOCK[0]() - started
 
     Bot._do_post = timed
 
@@ -121,28 +124,41 @@ class SteppingClock:
 
 
 class Feeder:
-    """Processes updates one by one, exactly as the test suite does, timing only the processing."""
+    """Processes updates one by one, exactly as the test suite does, timing only the processing; also per kind of
+    update (time, Bot API time, calls, SQL statements when counted)."""
 
-    def __init__(self, app: Application, clock: SteppingClock, profiler: cProfile.Profile | None = None) -> None:
+    def __init__(self, app: Application, clock: SteppingClock, profiler: cProfile.Profile | None = None,
+                 statements: Counter | None = None, calls: list | None = None) -> None:
         self.app, self.clock, self.busy, self.count, self.profiler = app, clock, 0.0, 0, profiler
+        self.statements, self.calls = statements, calls
+        self.kinds: dict[str, list[float]] = {}  # kind: [updates, seconds, Bot API seconds, calls, statements]
 
-    async def __call__(self, update: dict) -> None:
+    async def __call__(self, update: dict, kind: str = "other") -> None:
         self.clock.now += STEP
+        api_before, calls_before = API_TIME[0], len(self.calls) if self.calls is not None else 0
+        sql_before = self.statements.total() if self.statements is not None else 0
         # The profiler too sees only the processing, not the harness reading the fake's chats between updates.
         if self.profiler:
             self.profiler.enable()
-        started = time.perf_counter()
+        started = CLOCK[0]()
         await self.app.process_update(Update.de_json(update, self.app.bot))
-        self.busy += time.perf_counter() - started
+        took = CLOCK[0]() - started
+        self.busy += took
         if self.profiler:
             self.profiler.disable()
         self.count += 1
+        row = self.kinds.setdefault(kind, [0, 0.0, 0.0, 0, 0])
+        row[0] += 1
+        row[1] += took
+        row[2] += API_TIME[0] - api_before
+        row[3] += (len(self.calls) if self.calls is not None else 0) - calls_before
+        row[4] += (self.statements.total() if self.statements is not None else 0) - sql_before
 
 
 async def feed_messages(api: TimedFakeAPI, feeder: Feeder, n: int, first_user: int, echo: bool) -> None:
     """The 'messages' mix: pre-built private messages (an opening message and two typed answers each)."""
-    for update in make_updates(api, n, first_user):
-        await feeder(update)
+    for i, update in enumerate(make_updates(api, n, first_user)):
+        await feeder(update, ("opening message", "first answer", "last answer")[i % len(CONVERSATION)])
 
 
 def last_buttons(api: TimedFakeAPI, chat_id: int) -> tuple[int, list[str]]:
@@ -159,25 +175,28 @@ async def feed_conversations(api: TimedFakeAPI, feeder: Feeder, n: int, first_us
     user_id = first_user
     while feeder.count < n:
         api.user(user_id, f"Stranger{user_id}", "Bench", username=f"s{user_id}")
-        await feeder(api.private_message(user_id, "/start"))
+        await feeder(api.private_message(user_id, "/start"), "/start")
         if echo:
-            await feeder(api.press_button(user_id, user_id, 1, "v1:pick:1:how.met", check_buttons=False))
-            for text in FULL_CONVERSATION:
-                await feeder(api.private_message(user_id, text))
-            await feeder(api.press_button(OWNER, OWNER, 1, "v1:accept:1", check_buttons=False))
+            await feeder(api.press_button(user_id, user_id, 1, "v1:pick:1:how.met", check_buttons=False), "tap")
+            for text, kind in zip(FULL_CONVERSATION, TYPED, strict=True):
+                await feeder(api.private_message(user_id, text), kind)
+            await feeder(api.press_button(OWNER, OWNER, 1, "v1:accept:1", check_buttons=False), "Accept")
             user_id += 1
             continue
         message_id, data = last_buttons(api, user_id)
-        await feeder(api.press_button(user_id, user_id, message_id, data[0]))
-        for text in FULL_CONVERSATION:
-            await feeder(api.private_message(user_id, text))
+        await feeder(api.press_button(user_id, user_id, message_id, data[0]), "tap")
+        for text, kind in zip(FULL_CONVERSATION, TYPED, strict=True):
+            await feeder(api.private_message(user_id, text), kind)
         if "One more thing" in api.sent_to(user_id)[-1]["text"]:
-            await feeder(api.private_message(user_id, "We met at the PyCon sprint in Pittsburgh, May 2025"))
+            await feeder(api.private_message(user_id, "We met at the PyCon sprint in Pittsburgh, May 2025"),
+                         "follow-up answer")
         card_id, data = last_buttons(api, OWNER)
-        await feeder(api.press_button(OWNER, OWNER, card_id, next(d for d in data if d.startswith("v1:accept:"))))
+        await feeder(api.press_button(OWNER, OWNER, card_id, next(d for d in data if d.startswith("v1:accept:"))),
+                     "Accept")
         user_id += 1
 
 
+TYPED = ("'tell me more'", "last answer")
 MIXES = {"full": feed_conversations, "messages": feed_messages}
 
 
@@ -198,10 +217,10 @@ async def measure(kind: str, n: int, workdir: Path, profiler: cProfile.Profile |
     await app.initialize()
     try:
         await play(api, Feeder(app, clock), WARMUP, 900_000, kind == "echo")
-        api.busy, API_TIME[0], sends_before = 0.0, 0.0, len(api.delivered)
+        api.busy, API_TIME[0], sends_before, calls_before = 0.0, 0.0, len(api.delivered), len(api.calls)
         if count_sql and db is not None:
             db.conn.set_trace_callback(lambda sql: statements.update([normalise(sql)]))
-        feeder = Feeder(app, clock, profiler)
+        feeder = Feeder(app, clock, profiler, statements if count_sql else None, api.calls)
         await play(api, feeder, n, 100_000, kind == "echo")
         elapsed, n_done = feeder.busy, feeder.count
     finally:
@@ -214,7 +233,24 @@ async def measure(kind: str, n: int, workdir: Path, profiler: cProfile.Profile |
     # Per update: a conversation ends whole, so a run may feed a few more than n.
     scale = n / n_done
     return {"elapsed": elapsed * scale, "api": API_TIME[0] * scale, "fake": api.busy * scale,
-            "sends": (len(api.delivered) - sends_before) * scale, "statements": statements}
+            "sends": (len(api.delivered) - sends_before) * scale, "calls": (len(api.calls) - calls_before) * scale,
+            "statements": statements, "kinds": feeder.kinds}
+
+
+def print_kinds(runs: list[dict], counted: dict | None) -> None:
+    """Doorman per kind of update: medians over the timed runs (own work = all but Bot API calls); SQL statements
+    from the counting run, when profiled."""
+    print("\ndoorman per kind of update (medians of the runs)")
+    rows = []
+    for kind in runs[0]["kinds"]:
+        per = [r["kinds"][kind] for r in runs if kind in r["kinds"]]
+        ms, own = (statistics.median(f(row) / row[0] * 1e3 for row in per)
+                   for f in (lambda row: row[1], lambda row: row[1] - row[2]))
+        sql = counted["kinds"].get(kind) if counted else None
+        rows.append([kind, f"{per[0][0]}",
+                     f"{ms:.3f}", f"{own:.3f}", f"{per[0][3] / per[0][0]:.2f}",
+                     f"{sql[4] / sql[0]:.1f}" if sql else "-"])
+    print(table(["kind", "updates", "ms/update", "own ms", "calls/update", "SQL statements"], rows))
 
 
 def normalise(sql: str) -> str:
@@ -276,7 +312,11 @@ def main() -> None:
                              "opening message and two typed answers")
     parser.add_argument("--repeat", type=int, default=3, help="runs per bot, alternating; medians reported")
     parser.add_argument("--profile", action="store_true", help="also profile one doorman run (cProfile)")
+    parser.add_argument("--clock", choices=("wall", "thread"), default="wall",
+                        help="wall: elapsed time (default); thread: the event loop thread's CPU time")
     args = parser.parse_args()
+    if args.clock == "thread":
+        CLOCK[0] = time.thread_time
     results: dict[str, list[dict]] = {"echo": [], "doorman": []}
     time_api_calls()
     with tempfile.TemporaryDirectory(prefix="doorman-bench-") as tmp:
@@ -284,9 +324,11 @@ def main() -> None:
             for kind in ("echo", "doorman"):
                 results[kind].append(asyncio.run(measure(kind, args.n, Path(tmp), mix=args.mix)))
         profiler = cProfile.Profile() if args.profile else None
+        counted = None
         if profiler:
             asyncio.run(measure("doorman", args.n, Path(tmp), profiler, mix=args.mix))
-            statements = asyncio.run(measure("doorman", args.n, Path(tmp), count_sql=True, mix=args.mix))["statements"]
+            counted = asyncio.run(measure("doorman", args.n, Path(tmp), count_sql=True, mix=args.mix))
+            statements = counted["statements"]
 
     def median(kind: str, key: str) -> float:
         return statistics.median(r[key] for r in results[kind])
@@ -294,7 +336,8 @@ def main() -> None:
     what = ("whole conversations: /start, a tapped choice, 'tell me more' and the last answer typed (and the "
             "follow-up when asked), the owner's Accept" if args.mix == "full" else
             "private messages: an opening message and two typed answers per stranger")
-    print(f"bench/updates.py --mix {args.mix}: {args.n} updates per run, median of {args.repeat} runs; {machine()}")
+    print(f"bench/updates.py --mix {args.mix}: {args.n} updates per run, median of {args.repeat} runs; {machine()}"
+          + ("; times are the event loop thread's CPU time" if args.clock == "thread" else ""))
     print("both bots: rate_limiter=False (the rate limiter's sleeping is waiting, not per-update CPU cost); "
           "same builder options, in-process fake Bot API, app.process_update(Update.de_json(...)) one by one, "
           "only the processing timed")
@@ -303,11 +346,11 @@ def main() -> None:
     rows = []
     for kind in ("echo", "doorman"):
         per_update, api, fake = (median(kind, key) / args.n * 1e3 for key in ("elapsed", "api", "fake"))
-        sends = statistics.median(r["sends"] for r in results[kind]) / args.n
-        rows.append([kind, f"{1e3 / per_update:,.0f}", f"{per_update:.3f}", f"{sends:.2f}", f"{api:.3f}",
-                     f"{fake:.3f}", f"{per_update - api:.3f}"])
-    print(table(["bot", "updates/s", "ms/update", "sends/update", "Bot API calls ms", "of which fake ms",
-                 "rest ms"], rows))
+        sends, calls = (statistics.median(r[key] for r in results[kind]) / args.n for key in ("sends", "calls"))
+        rows.append([kind, f"{1e3 / per_update:,.0f}", f"{per_update:.3f}", f"{calls:.2f}", f"{sends:.2f}",
+                     f"{api:.3f}", f"{fake:.3f}", f"{per_update - api:.3f}"])
+    print(table(["bot", "updates/s", "ms/update", "calls/update", "sends/update", "Bot API calls ms",
+                 "of which fake ms", "rest ms"], rows))
     print("(Bot API calls: PTB encoding the parameters, httpx, the in-process fake, decoding the answer; rest: parsing "
           "the update, dispatch, handlers, SQLite with the commit before each call, templates)")
     ratio = median("doorman", "elapsed") / median("echo", "elapsed")
@@ -315,6 +358,7 @@ def main() -> None:
             / (median("echo", "elapsed") - median("echo", "api")))
     print(f"\nratio of per-update cost doorman / echo: {ratio:.2f}x "
           f"(Bot API calls excluded on both sides: {rest:.2f}x)")
+    print_kinds(results["doorman"], counted)
     if profiler:
         print_profile(profiler, args.n, statements)
     print()
@@ -322,11 +366,12 @@ def main() -> None:
     print(target(f"doorman per-update cost <= {TARGET_RATIO}x echo bot", f"{ratio:.2f}x", ratio <= TARGET_RATIO))
     print(target(f"doorman's own work per update <= {TARGET_OWN_MS} ms", f"{own:.3f} ms", own <= TARGET_OWN_MS))
     print("RESULT " + json.dumps({
-        "bench": "updates", "mix": args.mix, "n": args.n, "repeat": args.repeat,
+        "bench": "updates", "mix": args.mix, "n": args.n, "repeat": args.repeat, "clock": args.clock,
         "echo_ms": round(median("echo", "elapsed") / args.n * 1e3, 4),
         "doorman_ms": round(median("doorman", "elapsed") / args.n * 1e3, 4),
         "doorman_api_ms": round(median("doorman", "api") / args.n * 1e3, 4), "doorman_own_ms": round(own, 4),
         "doorman_sends_per_update": round(statistics.median(r["sends"] for r in results["doorman"]) / args.n, 3),
+        "doorman_calls_per_update": round(statistics.median(r["calls"] for r in results["doorman"]) / args.n, 3),
         "ratio": round(ratio, 3), "ratio_without_api": round(rest, 3)}))
 
 

@@ -7,6 +7,7 @@ sqlite-utils library is loaded just to apply migrations, and for `db["table"]` i
 import contextlib
 import itertools
 import logging
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -47,6 +48,11 @@ def check_database_file(path: str | Path) -> None:
 WRITES = ("insert", "update", "delete", "replace")
 # Reads remembered per unit of work: small results only (a list of rows is copied out on every hit).
 READS_KEPT, ROWS_KEPT = 256, 32
+# The tables a read reads and the table a write writes, from the statement's text (doorman's own statements).
+READ_TABLES_RE = re.compile(r"\b(?:from|join)\s+([A-Za-z_]\w*)", re.IGNORECASE)
+WRITE_TABLE_RE = re.compile(r"^\s*(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?|"
+                            r"delete\s+from)\s+([A-Za-z_]\w*)", re.IGNORECASE)
+ANY_TABLE = "*"
 
 
 class Database:
@@ -58,31 +64,39 @@ class Database:
     reaches Telegram before the rows that led to it are committed.
 
     Inside the unit of work's transaction, `query` and `one` also remember their results: an update reads the same
-    person, request and answers several times between two Bot API calls. While the transaction holds the write
-    lock no other connection can commit, so what is remembered stays true until this connection changes a row
-    (`total_changes` moves: our writes, sqlite-utils' and executemany's alike); it is forgotten then, at the
-    commit, at a rollback, and at any read outside a transaction.
+    person, request and answers several times. While the transaction holds the write lock no other connection can
+    commit, so what is remembered stays true until this connection changes a row. A write through this class
+    forgets the reads of the table it writes; any other change (`total_changes` moves: sqlite-utils, executemany)
+    forgets them all, and so does a rollback. Across a commit they are kept: the next transaction's first read forgets
+    them if another connection committed meanwhile (`PRAGMA data_version`). Reads outside a transaction are never
+    remembered, nor answered from memory.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.unit_of_work = False
-        self._reads: dict[tuple, tuple[list[str], list[tuple]]] = {}
-        self._reads_changes = -1  # conn.total_changes when the remembered reads were made
+        self._reads: dict[tuple, tuple[list[str], list[tuple], frozenset[str]]] = {}
+        self._reads_changes = -1  # conn.total_changes when the remembered reads were last known true
+        self._version = None  # PRAGMA data_version when they were last known true
+        self._checked = False  # whether they were checked against it in the open transaction
+        self._tables: dict[str, frozenset[str]] = {}  # the tables each read statement reads
+        self._precise: bool | None = None  # may a write forget the reads of its own table only?
         self._checkpointer: Checkpointer | None = None
 
     def begin(self) -> None:
         """Open the unit of work's transaction now rather than at the first write (no-op outside a unit of work, or
         when it is open): the reads that follow are remembered until the next commit."""
         if self.unit_of_work and not self.conn.in_transaction:
-            self._reads.clear()
             self.conn.execute("begin immediate")
+            self._checked = False  # what is remembered is checked at the transaction's first read, if it has one
 
-    _before_write = begin
+    def end_update(self) -> None:
+        """The update is done: commit, and forget what it read."""
+        self.commit()
+        self._reads.clear()
 
     def commit(self) -> None:
         """Commit the open unit of work, if any."""
-        self._reads.clear()
         if self.conn.in_transaction:
             self.conn.execute("commit")
             if self._checkpointer is not None:
@@ -107,9 +121,14 @@ class Database:
         Within a unit of work a small result is remembered until a commit or a change of any row."""
         if not (self.unit_of_work and self.conn.in_transaction) or isinstance(params, dict):
             # Outside a transaction another process may commit between two reads: nothing is remembered.
-            self._reads.clear()
             cursor = self.conn.execute(sql, params)
             return [d[0] for d in cursor.description], [], cursor
+        if not self._checked:
+            self._checked = True
+            version = self.conn.execute("pragma data_version").fetchone()[0]
+            if version != self._version:  # another connection committed since: what we remember may be old
+                self._reads.clear()
+                self._version = version
         changes = self.conn.total_changes
         if changes != self._reads_changes:
             self._reads.clear()
@@ -124,13 +143,45 @@ class Database:
             return names, rows, cursor
         if len(self._reads) >= READS_KEPT:
             self._reads.clear()
-        self._reads[key] = (names, rows)
+        tables = self._tables.get(sql)
+        if tables is None:
+            tables = self._tables[sql] = frozenset(t.lower() for t in READ_TABLES_RE.findall(sql)) or {ANY_TABLE}
+        self._reads[key] = (names, rows, tables)
         return names, rows, None
+
+    def _write(self, sql: str, params: Sequence | dict, table: str | None) -> sqlite3.Cursor:
+        """Run a statement that writes to `table` (None: unknown), in the unit of work's transaction if on, and
+        forget the remembered reads it may change."""
+        if self.unit_of_work:
+            self.begin()
+        unseen = self.conn.total_changes != self._reads_changes  # a change made past this class
+        cursor = self.conn.execute(sql, params)
+        if self._reads:
+            if unseen or table is None or not self._writes_stay_in_their_table():
+                self._reads.clear()
+            else:
+                table = table.lower()
+                for key in [k for k, (_, _, tables) in self._reads.items() if table in tables or ANY_TABLE in tables]:
+                    del self._reads[key]
+        self._reads_changes = self.conn.total_changes
+        return cursor
+
+    def _writes_stay_in_their_table(self) -> bool:
+        """True when writing a table changes no other (no triggers, no foreign key actions): asked once."""
+        if self._precise is None:
+            triggers = self.conn.execute("select count(*) from sqlite_master where type = 'trigger'").fetchone()[0]
+            actions = self.conn.execute(
+                "select count(*) from sqlite_master m, pragma_foreign_key_list(m.name) f where m.type = 'table'"
+                " and (upper(f.on_delete) not in ('NO ACTION', 'RESTRICT')"
+                " or upper(f.on_update) not in ('NO ACTION', 'RESTRICT'))").fetchone()[0]
+            self._precise = triggers == 0 and actions == 0
+        return self._precise
 
     def execute(self, sql: str, params: Sequence | dict = ()) -> sqlite3.Cursor:
         """Run one statement."""
         if self.unit_of_work and sql.lstrip()[:7].lower().startswith(WRITES):
-            self._before_write()
+            found = WRITE_TABLE_RE.match(sql)
+            return self._write(sql, params, found.group(1) if found else None)
         return self.conn.execute(sql, params)
 
     def query(self, sql: str, params: Sequence | dict = ()) -> Iterator[dict]:
@@ -149,30 +200,28 @@ class Database:
 
     def insert(self, table: str, row: dict[str, Any]) -> int:
         """Insert a row; its rowid."""
-        self._before_write()
         names = list(row)
-        cursor = self.conn.execute(f"insert into {table} ({', '.join(names)}) values"
-                                   f" ({', '.join('?' for _ in names)})", [row[n] for n in names])
+        cursor = self._write(f"insert into {table} ({', '.join(names)}) values"
+                             f" ({', '.join('?' for _ in names)})", [row[n] for n in names], table)
         return cursor.lastrowid
 
     def upsert(self, table: str, row: dict[str, Any], keys: Sequence[str]) -> None:
         """Insert a row, or update the one with the same `keys` (the columns it names only)."""
-        self._before_write()
         names = list(row)
         updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in keys)
-        self.conn.execute(f"insert into {table} ({', '.join(names)}) values ({', '.join('?' for _ in names)})"
-                          f" on conflict ({', '.join(keys)}) do update set {updates}", [row[n] for n in names])
+        self._write(f"insert into {table} ({', '.join(names)}) values ({', '.join('?' for _ in names)})"
+                    f" on conflict ({', '.join(keys)}) do update set {updates}", [row[n] for n in names], table)
 
     def update(self, table: str, key: str, value: Any, fields: dict[str, Any]) -> None:
         """Set `fields` on the row whose `key` column is `value`."""
-        self._before_write()
-        self.conn.execute(f"update {table} set {', '.join(f'{n} = ?' for n in fields)} where {key} = ?",
-                          [*fields.values(), value])
+        self._write(f"update {table} set {', '.join(f'{n} = ?' for n in fields)} where {key} = ?",
+                    [*fields.values(), value], table)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Run the block's statements as one transaction (no await inside: the connection is shared); inside an
         open unit of work, as a savepoint of it."""
+        self.begin()
         if self.conn.in_transaction:
             self.conn.execute("savepoint block")
             try:

@@ -20,7 +20,7 @@ class UpdateBuilders:
              language_code: str | None = "en", is_premium: bool | None = None, photos: int = 1,
              bio: str | None = None) -> dict:
         """Create (or update) a Telegram user and return its User dict. `photos` (how many profile photos; most
-        people have one) and `bio` are what getUserProfilePhotos and getChat answer about them."""
+        people have one) and `bio` are what getUserProfilePhotos and getChat (its photo and bio) answer about them."""
         user = {"id": user_id, "is_bot": False, "first_name": first_name}
         for key, value in (("last_name", last_name), ("username", username), ("language_code", language_code),
                            ("is_premium", is_premium)):

@@ -356,8 +356,13 @@ class BotMethods:
         if chat_id in self.chats:
             return {**self._chat_json(self.chats[chat_id]), **full}
         if chat_id in self.users:
-            bio = self.profiles.get(chat_id, {}).get("bio")
-            return {**self._private_chat(self.users[chat_id]), **full, **({"bio": bio} if bio else {})}
+            profile = self.profiles.get(chat_id, {})
+            # Telegram: a user's current profile photo, in a private chat's ChatFullInfo; absent when there is none.
+            photo = {"small_file_id": f"fake-photo-{chat_id}-small", "small_file_unique_id": f"fake-photo-s-{chat_id}",
+                     "big_file_id": f"fake-photo-{chat_id}-big", "big_file_unique_id": f"fake-photo-b-{chat_id}"}
+            return {**self._private_chat(self.users[chat_id]), **full,
+                    **({"photo": photo} if profile.get("photos", 1) else {}),
+                    **({"bio": profile["bio"]} if profile.get("bio") else {})}
         raise bad("chat not found")
 
     def _api_get_user_profile_photos(self, params: dict) -> dict:

@@ -204,3 +204,42 @@ def test_read_folds_and_finds_cues_once(assessor):
     seen = read("w", "Our SEO Agency — FREE audit!", assessor.lexicon)
     assert seen.words[:3] == ["our", "seo", "agency"] and any(h.cue == "pitch" for h in seen.hits)
     assert Path(package_prompts_dir() / "assess" / "README.md").is_file(), "the label conventions ship with it"
+
+
+def test_the_packed_scores_equal_the_weight_by_weight_arithmetic(assessor, monkeypatch):
+    import base64
+
+    from bot.cli.train import read_corpus
+    from bot.core.assess import model as model_module
+    from bot.prompt_files import model_path
+
+    data = json.loads(model_path(None).read_text(encoding="utf-8"))
+    model = assessor.model
+    columns = [base64.b64decode(part["weights"]) for spec in data["outputs"].values()
+               for part in spec["classes"].values()]
+    rows = [bytes(values) for values in zip(*((b ^ 0x80 for b in column) for column in columns), strict=True)]
+
+    def reference(found):
+        totals = [0.0] * len(model.linears)
+        for idx, block_scale in found:
+            if idx:
+                for k, column in enumerate(zip(*(rows[i] for i in idx), strict=True)):
+                    totals[k] += (sum(column) - 128 * len(idx)) * block_scale
+        return {linear: totals[k] * model.units[k] + model.biases[k] for k, linear in enumerate(model.linears)}
+
+    requests = [Request(r.get("how") or "", r.get("why") or "", r.get("choice"), r.get("source"))
+                for r in read_corpus([CORPUS])][::5] + [Request(), Request("x " * 3000, "y" * 4000)]
+    for request in requests:
+        found = model.indexes(extract(request, assessor.lexicon))
+        assert model.all_scores(found) == reference(found)
+        for output, spec in model.outputs.items():
+            for cls in spec["classes"]:
+                k = model.column[(output, cls)]
+                pushed = sorted(((rows[i][k] - 128) * s, i) for idx, s in found for i in idx if rows[i][k] > 128)
+                assert [c.feature for c in model.contributions(output, cls, found, limit=3)] == \
+                    [model.feature(i) for _, i in sorted(pushed, reverse=True)[:3]]
+    monkeypatch.setattr(model_module, "MAX_ROWS", 5)  # more features than a field holds: added in parts
+    for request in requests[:50]:
+        found = model.indexes(extract(request, assessor.lexicon))
+        assert model.all_scores(found) == reference(found)
+    assert len(requests) > 300

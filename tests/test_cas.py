@@ -107,7 +107,7 @@ async def test_auto_decline_cas_declines_listed_requesters_silently(make_app, ca
     assert fake_api.calls_to("declineChatJoinRequest") == [{"chat_id": GROUP, "user_id": SPAMMER}]
     assert fake_api.sent_to(SPAMMER) == [], "no question, no word"
     assert len(fake_api.sent_to(OWNER)) == before, "no card"
-    assert fake_api.calls_to("getUserProfilePhotos") == [], "no profile calls for someone declined"
+    assert fake_api.calls_to("getChat") == [], "no profile call for someone declined"
     [request] = requests(db)
     assert (request["status"], request["decided_by_name"]) == ("declined", "doorman (auto-decline: cas)")
     assert list(db.query("select detail from events where kind = 'auto_declined'")) == [{"detail": "cas"}]

@@ -1,4 +1,5 @@
-"""fakegram answers getUserProfilePhotos and getChat (for a user) from its own user registry, in real shapes."""
+"""fakegram answers getUserProfilePhotos and getChat (for a user: bio and current photo) from its own user registry, in
+real shapes."""
 
 from helpers.world import BASE_URL, TOKEN
 from telegram import Bot
@@ -21,7 +22,9 @@ async def test_profile_photos_and_bio_in_bot_api_shapes():
         assert (none.total_count, none.photos) == (0, ())
         chat = await bot.get_chat(5001)
         assert (chat.type, chat.first_name, chat.bio) == ("private", "Ada", "Poet of numbers")
-        assert (await bot.get_chat(5002)).bio is None
+        assert chat.photo is not None and chat.photo.big_file_id, "a user's current photo, as Telegram gives it"
+        max_chat = await bot.get_chat(5002)
+        assert (max_chat.bio, max_chat.photo) == (None, None), "no photo: no photo field"
         try:
             await bot.get_user_profile_photos(404, limit=1)
         except BadRequest as exc:

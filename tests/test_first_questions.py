@@ -110,7 +110,7 @@ async def test_those_never_asked_after_a_raid_ended_go_on_the_batched_card(make_
         deps.first_questions.queue([], partial(ask_owed, deps, app.bot))
         await deps.first_questions.settled()
         assert fake_api.sent_to(OWNER) == [], "no card each for those never asked"
-        assert fake_api.calls_to("getUserProfilePhotos") == [], "a raid's requesters are not looked up"
+        assert fake_api.calls_to("getChat") == [], "a raid's requesters are not looked up"
         await run_upkeep(deps, app.bot)
         [batch] = [m for m in fake_api.sent_to(OWNER) if "during a rush" in m["text"]]
         assert "6 not asked: Telegram's 5-minute window" in batch["text"]

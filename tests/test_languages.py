@@ -276,3 +276,51 @@ def test_without_its_table_the_telegram_language_stays(tmp_path, caplog):
     assert guesser.guess("Hoje é um bom dia para escrever código Python", ("en", "pt")) is None
     assert guesser.guess("Hoje é um bom dia para escrever código Python", ("en", "pt")) is None
     assert [r.levelname for r in caplog.records] == ["WARNING"], "said once"
+
+
+def reference_rank(path: Path, text: str) -> list[tuple[str, float]]:
+    """rank() as first written: every n-gram's costs added language by language."""
+    import math
+
+    from bot.langid import MIN_KNOWN, SCALE, SHARPNESS, ngrams, read_table
+
+    languages, costs = read_table(path)
+    totals, seen, known = [0] * len(languages), 0, 0
+    for gram in ngrams(text):
+        seen += 1
+        if (row := costs.get(gram)) is not None:
+            known += 1
+            for i, cost in enumerate(row):
+                totals[i] += cost
+    if not seen or known < MIN_KNOWN * seen:
+        return []
+    weights = [math.exp((min(totals) - t) * SHARPNESS / (SCALE * known)) for t in totals]
+    return sorted(((lang, w / sum(weights)) for lang, w in zip(languages, weights, strict=True)), key=lambda r: -r[1])
+
+
+def test_the_packed_rank_equals_the_cost_by_cost_arithmetic(monkeypatch):
+    from collections import Counter
+
+    from bot import langid
+    from bot.cli.train_languages import answers, corpus_rows, prompt_texts
+
+    texts = [text for row in corpus_rows(ROOT) for text in answers(row)][::7]
+    texts += [text for _, text in prompt_texts(ROOT)]
+    texts += ["", "!!! 123", "a", "去年 在 北京 的 会议上", "l'été d’Anna, rock'n'roll", "Ёлка " * 3000]
+    guesser = LanguageGuesser()
+    for text in texts:
+        assert Counter(langid.gram_list(text)) == Counter(langid.ngrams(text))
+        assert guesser.rank(text) == reference_rank(langid.TABLE, text), text[:80]
+    # Texts longer than the fields hold are added in parts: the same result.
+    monkeypatch.setattr(langid, "MAX_PACKED_ROWS", 7)
+    for text in texts[:200:10] + texts[-3:]:
+        assert guesser.rank(text) == reference_rank(langid.TABLE, text), text[:80]
+    assert len(texts) > 500
+
+
+def test_a_table_row_wider_than_its_languages_is_refused(tmp_path, caplog):
+    table = tmp_path / "langid.tsv"
+    table.write_text("languages\ten\tde\nab\t0a0b0c\n", encoding="utf-8")
+    guesser = LanguageGuesser(table)
+    assert guesser.rank("ab ab ab ab") == [] and guesser.loaded
+    assert "cannot be read" in caplog.text

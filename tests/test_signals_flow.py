@@ -1,5 +1,5 @@
-"""Signals beyond the answers, through the real Application and fakegram: the profile calls (once, after the first
-question, never retried, skipped in a raid), behaviour, the card's one line of signals, and the suggestion."""
+"""Signals beyond the answers, through the real Application and fakegram: the profile call (one getChat, after the
+first question, never retried, skipped in a raid), behaviour, the card's one line of signals, and the suggestion."""
 
 from dataclasses import replace
 
@@ -26,19 +26,19 @@ def methods(api, *names):
     return [c.method for c in api.calls if c.method in names]
 
 
-async def test_profile_calls_go_out_once_after_the_first_question_and_show_on_the_card(driver, fake_api, db):
+async def test_the_profile_call_goes_out_once_after_the_first_question_and_shows_on_the_card(driver, fake_api, db):
     lurker = fake_api.user(5002, "Max", photos=0, bio="Crypto signals daily: t.me/pumpdump @pumpadmin")
     await driver.send(lurker, "/start")
-    assert methods(fake_api, "sendMessage", "getUserProfilePhotos", "getChat")[-3:] == [
-        "sendMessage", "getUserProfilePhotos", "getChat"], "the question goes out first"
-    assert fake_api.calls_to("getUserProfilePhotos") == [{"user_id": 5002, "limit": 1}]
+    assert methods(fake_api, "sendMessage", "getUserProfilePhotos", "getChat")[-2:] == [
+        "sendMessage", "getChat"], "the question goes out first"
     assert fake_api.calls_to("getChat") == [{"chat_id": 5002}]
+    assert fake_api.calls_to("getUserProfilePhotos") == [], "getChat's photo says whether there is one"
     row = get_signals(db, 1)
     assert (row["profile"], row["has_photo"], row["bio"]) == (
         "gathered", 0, "Crypto signals daily: t.me/pumpdump @pumpadmin")
 
     await answer_all(driver, lurker)
-    assert len(fake_api.calls_to("getUserProfilePhotos")) == 1 and len(fake_api.calls_to("getChat")) == 1
+    assert len(fake_api.calls_to("getChat")) == 1
     card = driver.card()["text"]
     assert signal_line(card) == "🔎 no photo · no username · link in bio · @mention in bio"
     assert "Bio: \u2068Crypto signals daily" in card, "the bio Telegram gave is shown for a direct request too"
@@ -54,11 +54,9 @@ async def test_premium_with_photo_and_username_says_only_premium(driver, fake_ap
 
 
 async def test_failed_and_timed_out_profile_calls_are_unknown_not_suspicious(driver, fake_api, db, stranger):
-    fake_api.fail_next("getUserProfilePhotos", kind="timeout")
-    fake_api.fail_next("getChat", error_code=400, description="Bad Request: chat not found")
+    fake_api.fail_next("getChat", kind="timeout")
     await driver.send(stranger, "/start")
-    assert len(fake_api.calls_to("getUserProfilePhotos")) == 1, "never retried: at most two calls per person"
-    assert len(fake_api.calls_to("getChat")) == 1
+    assert len(fake_api.calls_to("getChat")) == 1, "never retried: at most one call per person"
     row = get_signals(db, 1)
     assert (row["profile"], row["has_photo"], row["bio"]) == ("gathered", None, None)
     await answer_all(driver, stranger)
@@ -75,8 +73,8 @@ async def test_a_raid_skips_the_profile_calls_and_the_card_says_unknown(make_app
     people = [fake_api.user(6000 + n, f"Bot{n}", photos=0) for n in range(5)]
     for person in people:
         await driver.feed(fake_api.join_request(person, GROUP))
-    asked = [c["user_id"] for c in fake_api.calls_to("getUserProfilePhotos")]
-    assert asked == [6000, 6001], "from the third request in a minute on, no profile calls"
+    asked = [c["chat_id"] for c in fake_api.calls_to("getChat")]
+    assert asked == [6000, 6001], "from the third request in a minute on, no profile call"
     assert [get_signals(db, r["id"])["profile"] for r in requests(db)] == ["gathered"] * 2 + ["raid"] * 3
     line = signal_line(render_card(deps_of(app), get_request(db, 5)))
     assert "profile unknown (raid)" in line and "no photo" not in line
@@ -157,8 +155,7 @@ async def test_a_throwaway_looking_account_turns_accept_into_ask_and_unknown_cha
     assessment = db["assessments"].get(1)
     assert assessment["action"] == "ask" and "signals" in assessment["evidence"]
 
-    unknown = fake_api.user(5009, "Quiet")  # no username, but photo and bio calls fail: unknown
-    fake_api.fail_next("getUserProfilePhotos", error_code=500)
+    unknown = fake_api.user(5009, "Quiet")  # no username, but the profile call fails: photo unknown
     fake_api.fail_next("getChat", error_code=500)
     await driver.send(unknown, "/start")
     await answer_all(driver, unknown)

@@ -26,7 +26,7 @@ async def mark_handled(deps: Deps, update_id: int) -> None:
     for delay in (*BUSY_DELAYS, None):
         try:
             mark_update_processed(deps.db, update_id, deps.now())
-            deps.db.commit()
+            deps.db.end_update()
             return
         except Exception as exc:
             if delay is None or not is_busy(exc):

@@ -67,9 +67,12 @@ async def ask(deps: Deps, bot: Bot, request: Mapping, *, greeting: bool = False,
     # In a business chat the bot speaks as the owner: no bot buttons there, the choices are listed as text.
     buttons = step.kind == "ask" and not request.get("business_connection_id")
     markup = choices_keyboard(request["id"], step.question, request.get("language")) if buttons else None
-    if in_place is not None and await _replace(bot, request["reply_chat_id"], in_place, text, markup):
+    if in_place is not None:
+        # Written before the edit, as every change: the tapped message then shows these buttons, or none (if the edit
+        # fails, the question is sent anew below and records its own).
         set_buttons_message(deps.db, request["id"], in_place if markup else None)
-        return True
+        if await _replace(bot, request["reply_chat_id"], in_place, text, markup):
+            return True
     within = (write_by - deps.now()).total_seconds() if write_by is not None else None
     sent = await message_requester(deps, bot, request, text, reply_markup=markup, within=within, reply=not greeting)
     if sent is None:

@@ -1,5 +1,5 @@
 """Whether a rush of requests is on, or a request came in one (raid mode's test, for everything that must
-behave differently during one: batched cards, skipped profile calls)."""
+behave differently during one: batched cards, a skipped profile call)."""
 
 from collections.abc import Mapping
 

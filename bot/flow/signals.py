@@ -1,11 +1,10 @@
-"""Signals beyond the answers: the CAS lookup (before the first question), the profile calls (after it), and
+"""Signals beyond the answers: the CAS lookup (before the first question), the profile call (after it), and
 everything the card and the suggestion read about a request besides its answers."""
 
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
 
-from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.core.signals import Signals, pasted_answers
@@ -14,6 +13,7 @@ from bot.core.untrusted import valid_text
 from bot.core.vocabulary import Kind
 from bot.flow import rush
 from bot.flow.deps import Deps
+from bot.telegram.bot import DoormanBot
 from bot.telegram.retry import at_most_once
 from bot.telegram.stopping import CutShort
 from db.answers import list_answers
@@ -45,9 +45,9 @@ async def check_cas(deps: Deps, request: Mapping) -> str | None:
     return verdict
 
 
-async def gather_profile(deps: Deps, bot: Bot, request: Mapping) -> None:
-    """Ask Telegram once whether the requester has a profile photo and what their bio says (two calls, never
-    retried); during a raid the calls are skipped and the card says the profile is unknown."""
+async def gather_profile(deps: Deps, bot: DoormanBot, request: Mapping) -> None:
+    """Ask Telegram once whether the requester has a profile photo and what their bio says (one getChat, never
+    retried); during a raid the call is skipped and the card says the profile is unknown."""
     # belongs_to_raid, not raid_active: a raid's requesters are asked for minutes after its arrivals stop.
     if rush.belongs_to_raid(deps, request):
         set_profile(deps.db, request["id"], profile="raid", has_photo=None, bio=None, now=deps.now())
@@ -56,18 +56,13 @@ async def gather_profile(deps: Deps, bot: Bot, request: Mapping) -> None:
     has_photo = bio = None
     with at_most_once():
         try:
-            photos = await bot.get_user_profile_photos(user_id, limit=1, read_timeout=PROFILE_TIMEOUT)
-            has_photo = photos.total_count > 0
+            # Telegram: a private chat's ChatFullInfo carries the user's current profile photo, absent when they
+            # have none or hide it from the bot (as getUserProfilePhotos would answer 0), so one call gives both.
+            profile = await bot.get_profile(user_id, read_timeout=PROFILE_TIMEOUT)
+            has_photo, bio = profile.has_photo, valid_text(profile.bio)
         except CutShort:
             raise
         except TelegramError as exc:  # unknown, never suspicious
-            log.info("no profile photos for %s: %s", user_id, exc)
-        try:
-            chat = await bot.get_chat(user_id, read_timeout=PROFILE_TIMEOUT)
-            bio = valid_text(chat.bio)
-        except CutShort:
-            raise
-        except TelegramError as exc:
             log.info("no profile for %s: %s", user_id, exc)
     set_profile(deps.db, request["id"], profile="gathered", has_photo=has_photo, bio=bio or None, now=deps.now())
 

@@ -31,6 +31,14 @@ class Sent:
     message_id: int
 
 
+@dataclass(frozen=True)
+class Profile:
+    """What doorman reads of a user's chat: whether a profile photo shows, and the bio."""
+
+    has_photo: bool  # Telegram: a private chat's ChatFullInfo carries the user's current photo, absent when none
+    bio: str | None
+
+
 class DoormanBot(ExtBot):
     """ExtBot whose get_updates survives an update it cannot parse (PTB's loses the whole batch, then fetches it
     again forever: the offset never moves past it), whose calls end on time once `stopping` has begun, and whose
@@ -126,6 +134,13 @@ class DoormanBot(ExtBot):
         await self._once_more_if_too_long(
             lambda fitted: self._post_message("editMessageText", {"text": fitted, **data}, rate_limit_args), text,
             DEFAULT_NONE)
+
+    async def get_profile(self, user_id: int, *, read_timeout: float | None = None) -> Profile:
+        """getChat on a user, reading only whether they show a profile photo and their bio: PTB's ChatFullInfo of
+        the answer (some fifty attributes) is never read."""
+        chat = await self._post("getChat", {"chat_id": user_id},
+                                read_timeout=DEFAULT_NONE if read_timeout is None else read_timeout)
+        return Profile(has_photo=chat.get("photo") is not None, bio=chat.get("bio"))
 
     async def _post_message(self, endpoint: str, data: dict, rate_limit_args: dict | None):
         return await self._post(endpoint, data, api_kwargs=self._merge_api_rl_kwargs(None, rate_limit_args))
