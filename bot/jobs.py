@@ -72,6 +72,8 @@ async def finish_catching_up(app: Application) -> None:
     feeder = app.bot_data.pop(FEEDER_KEY, None)
     if feeder is not None:
         feeder.cancel()  # the join requests it has not handed over are rows: the next start hands them over
+        with contextlib.suppress(asyncio.CancelledError):
+            await feeder
     task = app.bot_data.pop(CATCH_UP_KEY, None)
     if task is not None and not task.done():
         with contextlib.suppress(Exception, asyncio.CancelledError):

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES
-from bot.jobs import CATCH_UP_KEY, deps_of
+from bot.jobs import CATCH_UP_KEY, FEEDER_KEY, deps_of
 from bot.settings import Settings
 from db.connection import Database
 from db.webhook import get_or_insert_webhook_secret
@@ -58,10 +58,12 @@ def serve_webhook(app: Application, settings: Settings, loop: asyncio.AbstractEv
               " (another process uses it, or it needs privileges: pick another PORT)", file=sys.stderr)
         return 2
     finally:
-        # The server never started when PORT was taken, so PTB never stops the app: end its catch-up here.
-        catching_up = app.bot_data.pop(CATCH_UP_KEY, None)
-        if catching_up is not None and not catching_up.done():
-            catching_up.cancel()
-            loop.run_until_complete(asyncio.gather(catching_up, return_exceptions=True))
+        # The server never started when PORT was taken, so PTB never stops the app: end its catch-up and the
+        # waiting join requests' feeder here (their rows stay for the next start).
+        for key in (CATCH_UP_KEY, FEEDER_KEY):
+            task = app.bot_data.pop(key, None)
+            if task is not None and not task.done():
+                task.cancel()
+                loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
         loop.close()
     return 0
