@@ -2,7 +2,7 @@
 
 Telegram allows a bot about 30 messages a second overall, one a second per chat and 20 a minute per group. The
 limiter spaces the actual sends: each message takes the next free slot that respects all three, so a queue of
-thousands drains at a steady 29.1 a second (97 % of 30). After a 429 everything pauses for the `retry_after`
+thousands drains at a steady 29 a second (96.6 % of 30). After a 429 everything pauses for the `retry_after`
 Telegram gives, then resumes at the same pace: waiting calls are never released together.
 
 Slots lie on an even grid. The event loop wakes the limiter a little late for every slot (a millisecond for the
@@ -10,7 +10,7 @@ poller's rounding, more when the loop is busy); measuring each slot from that la
 milliseconds for good, about 3 ms a slot and 8 % of the rate in a raid. So a slot taken less than one interval late
 keeps the next one on the grid; later than that (an idle queue, a pause after a 429, a stalled loop), the grid
 starts again from now: missed slots are not made up at once (a bench saw such bursts draw 429s). On top of
-the grid, no more than 30 sends start in any 1.03 s, counted from when each call really starts; each 429 widens
+the grid, no more than 30 sends start in any 1.035 s, counted from when each call really starts; each 429 widens
 that window a little.
 
 A send can leave later than it started: a stalled event loop (a garbage collection, a long synchronous step) holds
@@ -46,9 +46,10 @@ CHAT_INTERVAL = 1.0 + JITTER_MARGIN
 # Overall, at most TELEGRAM_PER_SECOND sends start in any OVERALL_WINDOW: messages reach Telegram closer together than
 # they started (a busy loop or host delays some more than others). Before stalls moved the sends in flight, 1.015 s
 # and 1.03 s drew 429s in bench/raid.py, and 1.04 s now and then: one send held 80 ms by a stall. With stalls
-# accounted for, a traced raid beside a busy neighbour saw sends arrive at most 10 ms later than counted.
+# accounted for, traced raids saw sends reach the fake at most 10 ms (beside a busy neighbour) and 22 ms (10,000)
+# later than counted, with no stall of the bot's loop in their way: the fake's own threads waiting for the GIL.
 TELEGRAM_PER_SECOND = 30
-OVERALL_WINDOW = 1.03
+OVERALL_WINDOW = 1.035
 # A host busier than that spreads them more: every 429 widens the window by WIDEN_ON_429, up to MOST_WINDOW.
 WIDEN_ON_429 = 0.01
 MOST_WINDOW = 1.2
