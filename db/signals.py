@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from db.connection import Database
 from db.time import stamp
+from db.vocabulary import OPEN
 
 
 def get_signals(db: Database, request_id: int) -> dict | None:
@@ -53,6 +54,6 @@ def list_open_cards_nearby(db: Database, user_id: int, around: datetime, other_t
     """The person's other open requests from within a day of `around` whose card was sent (their signals may
     have changed)."""
     return list(db.query(
-        "select * from requests where user_id = ? and id != ? and status in ('asking', 'pending')"
+        "select * from requests where user_id = ? and id != ? and status in " + OPEN +
         " and card_message_id is not null and created_at between ? and ?",
         [user_id, other_than, stamp(around - timedelta(days=1)), stamp(around + timedelta(days=1))]))

@@ -9,8 +9,8 @@ from datetime import datetime
 
 from bot.core.account_age import age_band
 from bot.core.assess import Assessment
-from bot.core.assess.profile import Profile, sign_words
-from bot.core.assess.second_look import ProfileModel, reconsider
+from bot.core.assess.profile import Profile, ProfileModel, sign_words
+from bot.core.assess.second_look import reconsider
 
 PASTE_MIN_CHARS = 150  # a long answer …
 PASTE_CHARS_PER_SECOND = 15  # … that arrived faster than anyone types looks pasted
