@@ -11,7 +11,7 @@ import math
 import re
 import struct
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from bot.core.languages import clear_language, long_enough
@@ -38,19 +38,9 @@ FIELD = 32  # bits: 4-byte fields, so that a row is packed by struct in C (the t
 MAX_PACKED_ROWS = (2**FIELD - 1) // 255
 
 
-def ngrams(text: str) -> Iterator[str]:
-    """The character n-grams of each word of `text`, lower-cased, with a space marking each word's start and end."""
-    for word in WORD_RE.findall(text.lower()):
-        padded = f" {word} "
-        for n in NGRAM_SIZES:
-            for i in range(len(padded) - n + 1):
-                gram = padded[i:i + n]
-                if gram != " ":
-                    yield gram
-
-
-def gram_list(text: str) -> list[str]:
-    """The n-grams of ngrams(text), in another order, as a list."""
+def ngrams(text: str) -> list[str]:
+    """The character n-grams (1 to 4 characters) of each word of `text`, lower-cased, with a space marking each
+    word's start and end."""
     grams: list[str] = []
     for word in WORD_RE.findall(text.lower()):
         padded = f" {word} "
@@ -119,7 +109,7 @@ class LanguageGuesser:
         if self._table is None:
             return []
         languages, packed = self._table
-        grams = gram_list(text)
+        grams = ngrams(text)
         seen, totals = len(grams), [0] * (len(languages) + 1)
         for start in range(0, seen, MAX_PACKED_ROWS):
             part = sum(filter(None, map(packed.get, grams[start:start + MAX_PACKED_ROWS])))

@@ -9,14 +9,14 @@ from datetime import datetime
 
 from bot.core.account_age import age_band
 from bot.core.assess import Assessment
-from bot.core.assess.profile import Profile, ProfileModel, sign_words
+from bot.core.assess.profile import AGE_WORDS, Profile, ProfileModel, sign_words
 from bot.core.assess.second_look import reconsider
 
 PASTE_MIN_CHARS = 150  # a long answer …
 PASTE_CHARS_PER_SECOND = 15  # … that arrived faster than anyone types looks pasted
 SHOWN_WORDS = 8
 RAID_UNKNOWN = "profile unknown (raid)"
-AGES = {"< 1 month": "new", "< 1 year": "young"}
+AGES = {band: age for age, band in AGE_WORDS.items()}  # "< 1 month" → "new"
 
 
 @dataclass(frozen=True)
