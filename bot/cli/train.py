@@ -27,7 +27,8 @@ from bot.core.assess.corpus import FLAGS, TIES, row_problems
 from bot.core.assess.features import Request, extract, scale
 from bot.core.assess.lexicon import Lexicon
 from bot.core.assess.model import FORMAT, encode_weights
-from bot.core.assess.profile import profile_features, profile_from_row, warning_features
+from bot.core.assess.profile import ProfileModel, profile_features, profile_from_row, warning_features
+from bot.core.assess.second_look import lowered
 from bot.prompt_files import package_prompts_dir, read_lexicon
 
 C = 8.0  # inverse regularisation: chosen by grouped cross-validation on the corpus
@@ -426,18 +427,10 @@ def _fit_profile(exs: list[ProfileExample]) -> dict[str, tuple[float, dict[str, 
 
 
 def _decided(fitted: dict, features: list[str], action: str) -> str:
-    """What a fitted profile model makes of the answers' suggestion (as bot/core/assess/second_look.py does)."""
-    import math
-
-    def p(output: str) -> float:
-        bias, weights = fitted[output]
-        return 1 / (1 + math.exp(-(bias + sum(weights.get(f, 0.0) for f in features))))
-
-    if action == "decline" or not features:
-        return action
-    if p("decline") >= 0.5:
-        return "decline"
-    return "ask" if action == "accept" and p("lower") >= 0.5 else action
+    """What a fitted profile model makes of the answers' suggestion, exactly as the bot's second look decides."""
+    model = ProfileModel({"outputs": {name: {"bias": bias, "weights": weights}
+                                      for name, (bias, weights) in fitted.items()}})
+    return lowered(model, features, action)[1]
 
 
 def _profile_action(fitted: dict, ex: ProfileExample) -> str:

@@ -21,17 +21,25 @@ if TYPE_CHECKING:  # the package imports this module: only the type checker may 
 SHOWN_SIGNS = 3  # signs named in a lowered suggestion's reason
 
 
+def lowered(model: ProfileModel, features: list[str], action: str) -> tuple[str | None, str]:
+    """Which of the model's outputs fires for these profile features and the answers' suggestion ("decline" or
+    "lower"), and the suggestion after it; (None, action) when the model keeps it."""
+    if action == "decline" or not features:
+        return None, action
+    if model.probability("decline", features) >= 0.5:
+        return "decline", "decline"
+    if action == "accept" and model.probability("lower", features) >= 0.5:
+        return "lower", "ask"
+    return None, action
+
+
 def reconsider(a: Assessment, signs: Mapping[str, str], model: ProfileModel | None) -> Assessment:
     """The assessment `a` once the profile is known; `signs` maps each warning sign's feature name to its plain
     words, in the card's order. Unchanged without signs, without a model, or when the model keeps it."""
-    if not signs or model is None or a.action == "decline":
+    if not signs or model is None:
         return a
     features = profile_features(list(signs), a.tie, a.action)
-    output = None
-    if model.probability("decline", features) >= 0.5:
-        output, action = "decline", "decline"
-    elif a.action == "accept" and model.probability("lower", features) >= 0.5:
-        output, action = "lower", "ask"
+    output, action = lowered(model, features, a.action)
     if output is None:
         return a
     pushed = sorted((s for s in signs if model.weight_of(output, s, features) > 0),
