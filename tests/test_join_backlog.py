@@ -3,6 +3,7 @@ hand are handled, and survive a restart."""
 
 import asyncio
 
+import pytest
 from telegram import Update
 
 from bot.jobs import BACKLOG_KEY
@@ -120,3 +121,52 @@ async def test_polling_moves_past_join_requests_that_wait_as_rows(app, fake_api,
     assert waiting(db) == []
     polls = fake_api.calls_to("getUpdates")
     assert sum(1 for p in polls if p.get("offset") in (None, 0, 1)) <= 1, "the raid was fetched once"
+
+
+async def test_a_batch_that_cannot_be_kept_while_the_database_is_locked_is_fetched_again(app, fake_api, db, db_path):
+    import sqlite3
+
+    backlog = app.bot_data[BACKLOG_KEY]
+    backlog.high, backlog.low = 4, 2
+    people = raid(fake_api, 12)
+    blocker = sqlite3.connect(db_path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            await app.bot.get_updates(timeout=0)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert waiting(db) == []
+
+    polled = await app.bot.get_updates(timeout=0)  # from the same offset: nothing was confirmed to Telegram
+
+    assert [u.chat_join_request.from_user.id for u in polled] == people[:4]
+    assert len(waiting(db)) == 8
+    await handle_everything(app, fake_api, db, people, polled)
+    assert first_questions(fake_api, people) == people
+
+
+async def test_a_row_that_cannot_be_dropped_while_the_database_is_locked_stays_for_the_next_start(
+        app, fake_api, db, db_path):
+    import sqlite3
+
+    backlog = app.bot_data[BACKLOG_KEY]
+    backlog.high = backlog.low = 1
+    raid(fake_api, 3)
+    [first] = await app.bot.get_updates(timeout=0)  # one in hand, two wait as rows
+    feeder = asyncio.create_task(backlog.feed(app.update_queue, app.bot))
+    try:
+        backlog.handled(first)  # done with: the feeder hands over the next row
+        fed = await asyncio.wait_for(app.update_queue.get(), 5)
+        blocker = sqlite3.connect(db_path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            backlog.handled(fed)  # its row cannot go now: no error reaches the update's processing
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+    finally:
+        feeder.cancel()
+    assert fed.update_id in waiting(db), "the row stays; the next start hands it over again"
+    assert len(waiting(db)) == 2

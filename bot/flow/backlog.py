@@ -19,6 +19,7 @@ from telegram import Bot, Update
 
 from db.backlog import any_waiting_joins, forget_waiting_join, park_joins, waiting_joins
 from db.connection import Database
+from db.errors import is_busy
 
 log = logging.getLogger(__name__)
 
@@ -42,19 +43,21 @@ class JoinBacklog:
     def admit(self, raw: list) -> list:
         """The items of a getUpdates batch the application gets now; join requests beyond `high` in hand (or
         behind waiting rows) become rows instead."""
-        keep, park = [], []
+        keep, park, taken = [], [], set()
         for item in raw:
             if not (isinstance(item, dict) and "chat_join_request" in item and isinstance(item.get("update_id"), int)):
                 keep.append(item)
-            elif self._parking or len(self._in_hand) >= self.high:
-                self._parking = True
+            elif self._parking or park or len(self._in_hand) + len(taken) >= self.high:
                 park.append((item["update_id"], json.dumps(item)))
             else:
-                self._in_hand.add(item["update_id"])
+                taken.add(item["update_id"])
                 keep.append(item)
         if park:
+            # May fail (a locked database): then nothing here has changed, and the poll fetches this batch again.
             park_joins(self.db, park, self.clock())
+            self._parking = True
             self._wake.set()
+        self._in_hand |= taken
         return keep
 
     def handled(self, update: object) -> None:
@@ -66,7 +69,14 @@ class JoinBacklog:
         self._in_hand.discard(update_id)
         if update_id in self._from_rows:
             self._from_rows.discard(update_id)
-            forget_waiting_join(self.db, update_id)
+            try:
+                forget_waiting_join(self.db, update_id)
+            except Exception as exc:
+                if not is_busy(exc):
+                    raise
+                # Locked by another process: the row stays, and the next start hands it over again (the
+                # duplicate-update guard skips it, and then it goes).
+                log.warning("a handled join request's row stays until the next start (%s)", exc)
         if len(self._in_hand) < self.low:
             self._wake.set()
 

@@ -89,10 +89,13 @@ class DoormanBot(ExtBot):
                                pool_timeout=pool_timeout, api_kwargs=api_kwargs)
         if self.admit is not None:
             ids = [item.get("update_id") for item in raw if isinstance(item, dict)]
+            kept = self.admit(raw)
+            # Only once admit has kept them (as rows, or for the application): if it failed (a locked database),
+            # the next poll fetches the same batch again.
             if ids := [i for i in ids if isinstance(i, int)]:
                 with self._unfrozen():
                     self.fetched_past = max(self.fetched_past, max(ids) + 1)
-            raw = self.admit(raw)
+            raw = kept
         updates = parse_updates(raw, self)
         for update in updates:
             self.insert_callback_data(update)
