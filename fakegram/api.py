@@ -17,7 +17,7 @@ import random
 import re
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +71,8 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
         self.transport = FakeTransport(self)
         self.calls: list[Call] = []
         self.unknown_methods: list[str] = []
+        # How calls came over the wire: (method, media type of the request body) -> how many.
+        self.bodies: Counter[tuple[str, str]] = Counter()
         self.allowed_updates_seen: list[list[str]] = []
         self.too_many_requests = 0
         self.users: dict[int, dict] = {}
@@ -120,6 +122,7 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
             return Reply(400, bad("can't parse request body").body())
         key = method.lower()
         with self.lock:
+            self.bodies[method, content_type.split(";")[0].strip().lower()] += 1
             if key not in self._handlers:
                 self.unknown_methods.append(method)
                 return self._failed(method, params, ApiError(404, "Not Found: method not found"))
@@ -254,6 +257,7 @@ class FakeBotAPI(UpdateBuilders, BotMethods, FaultInjection):
         with self.lock:
             self.calls.clear()
             self.unknown_methods.clear()
+            self.bodies.clear()
 
     def advance(self, seconds: float) -> None:
         """Move the fake's clock (message dates, join-request and business windows) forward."""

@@ -8,16 +8,18 @@ from telegram import Update
 
 from bot.app import build_application
 from db.answers import list_answers
+from fakegram.transport import decode_params
 
 
 class SlowFor(httpx.AsyncBaseTransport):
     """Wraps the fake's transport: calls that mention one chat id take `delay` seconds to answer."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, chat_id: int, delay: float):
-        self.inner, self.needle, self.delay = inner, f"chat_id={chat_id}".encode(), delay
+        self.inner, self.chat_id, self.delay = inner, chat_id, delay
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self.needle in request.content:
+        params = decode_params(request.headers.get("content-type", ""), request.content)
+        if params.get("chat_id") == self.chat_id:
             await asyncio.sleep(self.delay)
         return await self.inner.handle_async_request(request)
 
