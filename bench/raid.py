@@ -51,6 +51,8 @@ class Requesters(threading.Thread):
         self.seen: dict[int, tuple[int, str]] = {}
         self.replies: Counter = Counter()
         self.thanked: set[int] = set()
+        self.replied_at: dict[int, float] = {}  # requester: when they last replied, until the bot answers them
+        self.waits: list[tuple[float, float]] = []  # (when the bot answered, seconds it took)
         self.lock = threading.Lock()
         self.stopped = threading.Event()
 
@@ -58,6 +60,8 @@ class Requesters(threading.Thread):
         """Called by the fake for every message it delivers."""
         if chat_id in self.answering and chat_id not in self.thanked:
             with self.lock:
+                if (replied := self.replied_at.pop(chat_id, None)) is not None:
+                    self.waits.append((time.monotonic(), time.monotonic() - replied))
                 heapq.heappush(self.due, (time.monotonic() + self.rng.uniform(*THINKING), chat_id, 0))
 
     def run(self) -> None:
@@ -83,6 +87,8 @@ class Requesters(threading.Thread):
             return
         buttons = [b for row in (last.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
         self.replies[user_id] += 1
+        with self.lock:
+            self.replied_at[user_id] = time.monotonic()
         if buttons:
             self.api.press_button(user_id, user_id, last["message_id"], buttons[0]["callback_data"])
         else:
@@ -155,6 +161,24 @@ def shortest_span(delivered: list, count: int) -> float:
     """The shortest time in which `count` messages were delivered."""
     moments = sorted(at for at, _, _ in delivered)
     return min((b - a for a, b in zip(moments, moments[count - 1:], strict=False)), default=float("inf"))
+
+
+def reply_waits(waits: list[tuple[float, float]], start: float = float("-inf"), end: float = float("inf")) -> dict:
+    """How long requesters who replied waited for the bot's next message (answered between start and end): median,
+    99th percentile and longest, in seconds."""
+    seconds = sorted(took for at, took in waits if start <= at <= end)
+    if not seconds:
+        return {"replies": 0}
+    return {"replies": len(seconds), "median": round(seconds[len(seconds) // 2], 2),
+            "p99": round(seconds[min(len(seconds) - 1, int(len(seconds) * 0.99))], 2), "longest": round(seconds[-1], 2)}
+
+
+def show_waits(summary: dict) -> str:
+    """A reply_waits summary as a table cell."""
+    if not summary["replies"]:
+        return "no replies"
+    return (f"median {summary['median']:.2f} s, 99th percentile {summary['p99']:.2f} s, longest "
+            f"{summary['longest']:.2f} s ({summary['replies']} replies)")
 
 
 def slow_seconds(delivered: list, t0: float, span: float, floor: int = 25) -> str:
@@ -270,6 +294,10 @@ def main() -> None:
           f"{f'; busy neighbour taking {args.busy:.0%} of a core' if args.busy else ''}"
           f"{''.join(f'; {k}={v}' for k, v in settings.items())}; {machine()}\n")
     capacity = min(n, GLOBAL_PER_SEC * JOIN_WINDOW)
+    with people.lock:
+        waits = list(people.waits)
+    # When the windows of everyone not yet asked close together: the bot records thousands as "not asked".
+    closing = reply_waits(waits, t0 + JOIN_WINDOW - 5, t0 + JOIN_WINDOW + 30)
     rows = [
         ["asked question 1 within their window", f"{len(asked)} / {n}"],
         ["baseline: most that 30 msg/s can ask in 5 min (or n)", capacity],
@@ -285,6 +313,8 @@ def main() -> None:
         ["answered requests shown to the owner (card or batched card)", f"{len(state['answered'] & state['shown'])}"
                                                                          f" / {len(state['answered'])}"],
         ["owner chat: most messages in one minute", max(owner_minutes.values(), default=0)],
+        ["a requester's reply: wait for the bot's next message", show_waits(reply_waits(waits))],
+        ["the same, from 5 s before the windows close to 30 s after", show_waits(closing)],
         ["lost (no row, or neither asked nor listed)", lost],
         ["requests by status", ", ".join(f"{k} {v}" for k, v in sorted(state["statuses"].items()))],
         ["settled (everyone asked or listed, every answer shown)", f"{'yes' if settled else 'NO'} after "
@@ -317,7 +347,8 @@ def main() -> None:
         "answered": len(state["answered"]), "answered_shown": len(state["answered"] & state["shown"]),
         "owner_max_per_minute": max(owner_minutes.values(), default=0), "lost": lost, "settled": settled,
         "seconds": round(elapsed, 1), "peak_rss_mb": round(peak_kb / 1024, 1),
-        "rate_timeline": [round(r, 1) for r in timeline]}))
+        "rate_timeline": [round(r, 1) for r in timeline], "reply_waits": reply_waits(waits),
+        "reply_waits_as_windows_close": closing}))
 
 
 if __name__ == "__main__":

@@ -130,6 +130,7 @@ class Feeder:
     def __init__(self, app: Application, clock: SteppingClock, profiler: cProfile.Profile | None = None,
                  statements: Counter | None = None, calls: list | None = None) -> None:
         self.app, self.clock, self.busy, self.count, self.profiler = app, clock, 0.0, 0, profiler
+        self.parsing = 0.0  # of busy: PTB's Update.de_json
         self.statements, self.calls = statements, calls
         self.kinds: dict[str, list[float]] = {}  # kind: [updates, seconds, Bot API seconds, calls, statements]
 
@@ -141,7 +142,9 @@ class Feeder:
         if self.profiler:
             self.profiler.enable()
         started = CLOCK[0]()
-        await self.app.process_update(Update.de_json(update, self.app.bot))
+        parsed = Update.de_json(update, self.app.bot)
+        self.parsing += CLOCK[0]() - started
+        await self.app.process_update(parsed)
         took = CLOCK[0]() - started
         self.busy += took
         if self.profiler:
@@ -222,7 +225,7 @@ async def measure(kind: str, n: int, workdir: Path, profiler: cProfile.Profile |
             db.conn.set_trace_callback(lambda sql: statements.update([normalise(sql)]))
         feeder = Feeder(app, clock, profiler, statements if count_sql else None, api.calls)
         await play(api, feeder, n, 100_000, kind == "echo")
-        elapsed, n_done = feeder.busy, feeder.count
+        elapsed, parsing, n_done = feeder.busy, feeder.parsing, feeder.count
     finally:
         await app.shutdown()
         if db is not None:
@@ -232,7 +235,8 @@ async def measure(kind: str, n: int, workdir: Path, profiler: cProfile.Profile |
         raise RuntimeError(f"{kind}: the fake refused {len(errors)} calls, e.g. {errors[0]}")
     # Per update: a conversation ends whole, so a run may feed a few more than n.
     scale = n / n_done
-    return {"elapsed": elapsed * scale, "api": API_TIME[0] * scale, "fake": api.busy * scale,
+    return {"elapsed": elapsed * scale, "parsing": parsing * scale, "api": API_TIME[0] * scale,
+            "fake": api.busy * scale,
             "sends": (len(api.delivered) - sends_before) * scale, "calls": (len(api.calls) - calls_before) * scale,
             "statements": statements, "kinds": feeder.kinds}
 
@@ -358,6 +362,12 @@ def main() -> None:
             / (median("echo", "elapsed") - median("echo", "api")))
     print(f"\nratio of per-update cost doorman / echo: {ratio:.2f}x "
           f"(Bot API calls excluded on both sides: {rest:.2f}x)")
+    # What doorman cannot go below while it makes these calls on updates like these: its Bot API calls and PTB's
+    # parsing of its updates, with no handler, no SQL and no template at all.
+    floor = (median("doorman", "api") + median("doorman", "parsing")) / median("echo", "elapsed")
+    print(f"floor: doorman's Bot API calls and PTB's parsing of its updates alone (no dispatch, handler, SQL or "
+          f"template) = {floor:.2f}x the echo bot; parsing: doorman {median('doorman', 'parsing') / args.n * 1e3:.3f}"
+          f" ms, echo {median('echo', 'parsing') / args.n * 1e3:.3f} ms per update")
     print_kinds(results["doorman"], counted)
     if profiler:
         print_profile(profiler, args.n, statements)
@@ -372,7 +382,9 @@ def main() -> None:
         "doorman_api_ms": round(median("doorman", "api") / args.n * 1e3, 4), "doorman_own_ms": round(own, 4),
         "doorman_sends_per_update": round(statistics.median(r["sends"] for r in results["doorman"]) / args.n, 3),
         "doorman_calls_per_update": round(statistics.median(r["calls"] for r in results["doorman"]) / args.n, 3),
-        "ratio": round(ratio, 3), "ratio_without_api": round(rest, 3)}))
+        "ratio": round(ratio, 3), "ratio_without_api": round(rest, 3), "floor_ratio": round(floor, 3),
+        "doorman_parse_ms": round(median("doorman", "parsing") / args.n * 1e3, 4),
+        "echo_parse_ms": round(median("echo", "parsing") / args.n * 1e3, 4)}))
 
 
 if __name__ == "__main__":
