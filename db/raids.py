@@ -60,11 +60,12 @@ def get_batch(db: Database, batch_id: int) -> dict | None:
     return next(iter(rows), None)
 
 
-def list_batch_requests(db: Database, batch_id: int) -> list[dict]:
-    """The requests of a batch, with the requester's name."""
+def list_batch_requests(db: Database, batch_id: int, after: int = 0, limit: int = -1) -> list[dict]:
+    """The requests of a batch, oldest first, with the requester's name; a page of `limit` of them with ids above
+    `after` when asked."""
     return list(db.query(
         "select r.*, p.first_name, p.last_name, p.username from requests r join people p on p.user_id = r.user_id"
-        " where r.batch_id = ? order by r.id", [batch_id]))
+        " where r.batch_id = ? and r.id > ? order by r.id limit ?", [batch_id, after, limit]))
 
 
 def claim_decline_all(db: Database, batch_id: int, actor_id: int, now: datetime) -> bool:

@@ -46,7 +46,10 @@ async def test_a_flood_gets_one_batched_card_instead_of_one_card_each(driver, fa
     assert len(fake_api.sent_to(OWNER)) == 1, "one batched card per minute, not one per sweep"
 
 
-async def test_decline_all_suggested_declines_only_those_once(driver, fake_api, db, owner, reviewer, clock):
+@pytest.mark.parametrize("page", [raids.HELD_PAGE, 4], ids=["one page", "read in pages of 4"])
+async def test_decline_all_suggested_declines_only_those_once(driver, fake_api, db, owner, reviewer, clock, page,
+                                                              monkeypatch):
+    monkeypatch.setattr(raids, "HELD_PAGE", page)
     people = await flood(driver, fake_api, 33)
     await run_upkeep(deps_of(driver.app), driver.app.bot)
     [batch] = fake_api.sent_to(OWNER)

@@ -1,6 +1,6 @@
 """Raid mode: during a flood of requests, one batched card a minute instead of one card each."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import TelegramError
@@ -19,13 +19,14 @@ from db.raids import (
     discard_batch,
     hold_card,
     insert_batch,
+    list_batch_requests,
     list_held,
     set_batch_message,
 )
 
 LISTED = 30
 BATCH_SIGNS = 3  # signals shown on a batched card's line
-HELD_PAGE = 500  # held requests read at once: after a raid's windows close, thousands wait for one batched card
+HELD_PAGE = 500  # requests read at once: after a raid's windows close, thousands wait for one batched card
 BRIEF = ("id", "status", "unreachable")  # what a batched card needs of a request it does not list
 
 
@@ -78,17 +79,29 @@ def batch_markup(deps: Deps, batch_id: int, requests: list[Mapping], declines: i
     return batch_keyboard(batch_id, open_ids, declines, deps.prompts.labels)
 
 
-def held_for_batch(deps: Deps) -> tuple[list[Mapping], dict[int, str]]:
-    """The held requests not yet on a batched card, oldest first, and their suggested actions; only the first
-    LISTED keep every field, so thousands of them cost little memory."""
-    held: list[Mapping] = []
+def read_in_pages(deps: Deps, read: Callable[[int, int], list[dict]],
+                  judge: bool = True) -> tuple[list[Mapping], dict[int, str]]:
+    """Requests read a page at a time (`read(after, limit)`, oldest first), and their suggested actions when
+    `judge`; only the first LISTED keep every field, so the thousands of a raid cost little memory."""
+    rows: list[Mapping] = []
     actions: dict[int, str] = {}
     after = 0
-    while page := list_held(deps.db, after=after, limit=HELD_PAGE):
-        actions.update(suggested_actions(deps, page))
-        held.extend([r if len(held) + i < LISTED else {k: r[k] for k in BRIEF} for i, r in enumerate(page)])
+    while page := read(after, HELD_PAGE):
+        if judge:
+            actions.update(suggested_actions(deps, page))
+        rows.extend([r if len(rows) + i < LISTED else {k: r[k] for k in BRIEF} for i, r in enumerate(page)])
         after = page[-1]["id"]
-    return held, actions
+    return rows, actions
+
+
+def held_for_batch(deps: Deps) -> tuple[list[Mapping], dict[int, str]]:
+    """The held requests not yet on a batched card, oldest first, and their suggested actions."""
+    return read_in_pages(deps, lambda after, limit: list_held(deps.db, after=after, limit=limit))
+
+
+def on_batch(deps: Deps, batch_id: int, judge: bool = True) -> tuple[list[Mapping], dict[int, str]]:
+    """The requests on a batched card, oldest first, and (when `judge`) their suggested actions."""
+    return read_in_pages(deps, lambda after, limit: list_batch_requests(deps.db, batch_id, after, limit), judge)
 
 
 async def send_raid_batch(deps: Deps, bot: Bot) -> int:

@@ -12,13 +12,13 @@ from bot.flow.cards import deliver_card, refresh_card, resurface_card
 from bot.flow.decisions import decide, undo
 from bot.flow.deps import Deps
 from bot.flow.followups import relay_owner_question
-from bot.flow.raids import batch_markup, render_batch, suggested_actions
+from bot.flow.raids import batch_markup, on_batch, render_batch
 from bot.telegram.keyboards import without_requests
 from bot.telegram.outbox import drop_keyboard, edit
 from db.events import insert_event
 from db.followups import pop_owner_prompt, set_owner_prompt
 from db.people import get_person
-from db.raids import claim_decline_all, get_batch, list_batch_requests
+from db.raids import claim_decline_all, get_batch
 from db.requests import get_request, set_snooze
 
 
@@ -150,14 +150,14 @@ async def decline_all_suggested(deps: Deps, bot: Bot, press: Press,
         await answer(deps.prompts.render("owner/already_decided_alert.txt.j2", status=""))
         return
     await answer(None)
-    requests = list_batch_requests(deps.db, batch["id"])
-    actions = suggested_actions(deps, requests)
+    # Read in pages, keeping every field of the listed few only: a raid's batch holds thousands.
+    requests, actions = on_batch(deps, batch["id"])
     declined = 0
     for request in requests:
         if is_open(request["status"]) and actions[request["id"]] == "decline" \
                 and await decide(deps, bot, request["id"], Decision.DECLINE, press.actor):
             declined += 1
-    requests = list_batch_requests(deps.db, batch["id"])
+    requests, _ = on_batch(deps, batch["id"], judge=False)
     text = render_batch(deps, requests, actions, declined_by=press.actor.name, declined=declined)
     await edit(bot, batch["chat_id"], batch["message_id"], text,
                reply_markup=batch_markup(deps, batch["id"], requests, 0))
