@@ -1,6 +1,7 @@
 """A slow Bot API call for one requester never blocks another; one requester's updates stay in order."""
 
 import asyncio
+from collections import Counter
 
 import httpx
 from helpers.world import BASE_URL, OWNER
@@ -98,3 +99,33 @@ async def test_a_flood_of_join_requests_never_keeps_an_answer_waiting(fake_api):
     release.set()
     await asyncio.gather(*tasks)
     assert len(started) == 51
+
+
+async def test_join_requests_that_never_wait_on_telegram_start_a_few_per_turn_of_the_event_loop(fake_api):
+    # When a raid's windows closed, join requests recorded as "not asked" ran 64 at a time in lockstep: every turn of
+    # the loop took 100-150 ms, and paced sends and replies waited that long for each.
+    from bot.telegram.concurrency import PerSenderProcessor
+
+    processor = PerSenderProcessor(join_requests_at_once=64, join_starts_per_turn=8)
+    fake_api.add_chat(-100777, "Viral")
+    loop = asyncio.get_running_loop()
+    turn, ticking, starts = [0], [True], Counter()
+
+    def tick() -> None:  # runs once in every turn of the event loop
+        turn[0] += 1
+        if ticking[0]:
+            loop.call_soon(tick)
+
+    async def recorded_as_not_asked(i: int) -> None:
+        starts[turn[0]] += 1  # no Bot API call: the whole update runs within this one turn
+
+    joins = [Update.de_json(fake_api.join_request(fake_api.user(20_000 + i, f"J{i}"), -100777), None)
+             for i in range(200)]
+    loop.call_soon(tick)
+    try:
+        await asyncio.wait_for(asyncio.gather(*(processor.process_update(u, recorded_as_not_asked(i))
+                                                for i, u in enumerate(joins))), 5)
+    finally:
+        ticking[0] = False
+    assert sum(starts.values()) == 200
+    assert max(starts.values()) == 8, f"join requests started per turn: {sorted(starts.values())}"

@@ -1,5 +1,6 @@
 """The real process: `python -m bot` polls the served fake Bot API through a whole conversation."""
 
+import re
 import sqlite3
 
 from helpers.process import start_bot, stop_bot, wait_for
@@ -44,6 +45,9 @@ def test_python_m_bot_screens_a_request_from_start_to_accept(fake_api, tmp_path)
         server.close()
     assert "123456:TEST-TOKEN" not in output and "TEST-TOKEN" not in output, "the token never reaches a log"
     assert "Traceback" not in output, output
+    # What the bot built at start is kept out of the garbage collector's full passes (held the loop 50-70 ms in a raid).
+    kept = re.search(r"started: (\d+) objects kept out of garbage collection", output)
+    assert kept and int(kept.group(1)) > 10_000, output
     with sqlite3.connect(db_path) as conn:
         row = conn.execute("select status, source, decided_by from requests").fetchone()
     assert row == ("accepted", "conf-talk", OWNER)

@@ -3,6 +3,7 @@ that failed because the database was busy is run again, later, before that perso
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,12 +16,16 @@ log = logging.getLogger(__name__)
 # sqlite-utils session): about a minute in the first attempts, then every 30 s for as long as it takes.
 RETRY_DELAYS = (0.25, 0.5, 1, 2, 4, 8, 15, 30)
 # Join requests handled at once. Each waits for its first question's turn at Telegram's pace (minutes in a raid),
-# so they get a pool of their own, without holding up anyone else. 16 keep half a second of first questions queued,
-# refilled within milliseconds; more only start more work at once. With 512, a raid's first two seconds sent 5-11
-# messages a second while the event loop recorded 512 join requests in one go. With 64, when a raid's windows closed,
-# the join requests recorded as "not asked" (1.4 ms each, none waiting on Telegram) ran 64 at a time in lockstep:
-# for 6 s every turn of the event loop took 100-150 ms, and sends and replies waited that long for each turn.
-JOIN_REQUESTS_AT_ONCE = 16
+# so they get a pool of their own, without holding up anyone else. 64 keep two seconds of first questions queued
+# (and the pace held while each send takes up to two seconds to come back); more only start more work at once: with
+# 512, a raid's first two seconds sent 5-11 messages a second while the event loop recorded 512 join requests in one
+# go and the granted sends waited behind them.
+JOIN_REQUESTS_AT_ONCE = 64
+# Join requests that start in one turn of the event loop. When a raid's windows closed, the join requests recorded
+# as "not asked" (1.4 ms each, none waiting on Telegram) ran 64 at a time in lockstep: all 64 ended in one turn of
+# the loop and woke the next 64 together, so for 6 s every turn took 100-150 ms, and sends and replies waited that
+# long for each.
+JOIN_STARTS_PER_TURN = 8
 
 
 def ordering_key(update: object) -> int | None:
@@ -32,14 +37,47 @@ def ordering_key(update: object) -> int | None:
     return update.effective_chat.id if update.effective_chat is not None else None
 
 
+class Turnstile:
+    """Lets at most `per_turn` callers through in one turn of the event loop; the others go through in the turns
+    after, in the order they came."""
+
+    def __init__(self, per_turn: int) -> None:
+        self.per_turn = per_turn
+        self._passed = 0  # in this turn
+        self._waiting: deque[asyncio.Future] = deque()
+
+    async def enter(self) -> None:
+        """Return once this caller's turn has come."""
+        if self._passed < self.per_turn and not self._waiting:
+            self._count()
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        await waiter
+
+    def _count(self) -> None:
+        if not self._passed:
+            asyncio.get_running_loop().call_soon(self._next_turn)
+        self._passed += 1
+
+    def _next_turn(self) -> None:
+        self._passed = 0
+        while self._waiting and self._passed < self.per_turn:
+            waiter = self._waiting.popleft()
+            if not waiter.done():  # else cancelled while waiting (shutting down)
+                waiter.set_result(None)
+                self._count()
+
+
 class PerSenderProcessor(BaseUpdateProcessor):
     """A slow Bot API call for one requester never blocks another; one requester's answers stay in order; an
     update the database refused is retried in place (its sender's later updates wait, nobody else does)."""
 
     def __init__(self, max_concurrent_updates: int = 256, delays: tuple[float, ...] = RETRY_DELAYS,
-                 join_requests_at_once: int = JOIN_REQUESTS_AT_ONCE):
+                 join_requests_at_once: int = JOIN_REQUESTS_AT_ONCE, join_starts_per_turn: int = JOIN_STARTS_PER_TURN):
         super().__init__(max_concurrent_updates)
         self._join_requests = asyncio.Semaphore(join_requests_at_once)
+        self._join_starts = Turnstile(join_starts_per_turn)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self._retry: set[int] = set()
@@ -53,6 +91,7 @@ class PerSenderProcessor(BaseUpdateProcessor):
         try:
             if isinstance(update, Update) and update.chat_join_request is not None:
                 async with self._join_requests:
+                    await self._join_starts.enter()
                     await self.do_process_update(update, coroutine)
                 return
             await super().process_update(update, coroutine)
