@@ -25,7 +25,7 @@ async def test_an_export_file_still_goes_as_a_multipart_upload(driver, fake_api,
     await answer_all(driver, stranger, more="at the Rust meetup in Lyon", why="I'd like your advice on my parser")
     await driver.send(owner, "/export")
     assert fake_api.bodies["sendDocument", "multipart/form-data"] == 2
-    assert [c["document"]["filename"][-4:] for c in fake_api.calls_to("sendDocument")] == [".csv", "sonl"]
+    assert [c["document"]["filename"].rsplit(".", 1)[1] for c in fake_api.calls_to("sendDocument")] == ["csv", "jsonl"]
     assert [row["kind"] for row in db.query("select kind from events where kind = 'exported'")] == ["exported"]
 
 
